@@ -1,0 +1,411 @@
+/*
+ * app: the transaction runner with identity, error mapping, audit and
+ * idempotency; see app.h.
+ */
+#include "app.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+app_state app;
+
+static const db_stmt app_stmts[] = {
+    {"app_begin", "SELECT app_begin($1::uuid, $2, $3::uuid, $4::integer, $5, $6)"},
+    {"app_begin_anonymous", "SELECT app_begin_anonymous($1, $2)"},
+    {"audit_write", "SELECT audit_write($1, $2, $3, $4::uuid, $5, $6)"},
+    {"idem_claim",
+     "INSERT INTO idempotency_keys (user_id, key, route, request_hash) "
+     "VALUES (app_user_id(), $1, $2, $3) ON CONFLICT DO NOTHING RETURNING 1"},
+    {"idem_get",
+     "SELECT route, request_hash, status, response FROM idempotency_keys "
+     "WHERE user_id = app_user_id() AND key = $1"},
+    {"idem_store",
+     "UPDATE idempotency_keys SET status = $2::integer, response = $3 "
+     "WHERE user_id = app_user_id() AND key = $1"},
+};
+
+void app_register_app_statements(void);
+void app_register_app_statements(void)
+{
+    db_register(app_stmts, sizeof app_stmts / sizeof app_stmts[0]);
+}
+
+const app_identity *app_who(http_request *req)
+{
+    app_request *ar = req->ctx;
+    return ar && ar->authenticated ? &ar->who : NULL;
+}
+
+unsigned app_role_bit(const char *role)
+{
+    static const struct {
+        const char *name;
+        unsigned bit;
+    } roles[] = {
+        {"region_clinician", ROLE_REGION_CLINICIAN}, {"region_manager", ROLE_REGION_MANAGER},
+        {"facility_staff", ROLE_FACILITY_STAFF},     {"facility_manager", ROLE_FACILITY_MANAGER},
+        {"admin", ROLE_ADMIN},
+    };
+    for (size_t i = 0; i < sizeof roles / sizeof roles[0]; i++)
+        if (role && strcmp(role, roles[i].name) == 0)
+            return roles[i].bit;
+    return 0;
+}
+
+void app_rfc3339(long epoch, char *buf, size_t len)
+{
+    time_t t = (time_t)epoch;
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* ---- replies ---- */
+
+void app_reply(app_call *c, unsigned status, json_t *body)
+{
+    json_decref(c->body);
+    c->status = status;
+    c->body = body;
+    c->is_problem = false;
+}
+
+db_outcome app_fail(app_call *c, unsigned status, const char *code, const char *detail,
+                    json_t *errors)
+{
+    json_decref(c->body);
+    c->status = status;
+    c->body = problem_body(status, code, NULL, detail, c->req->request_id, errors);
+    c->is_problem = true;
+    return DB_ROLLBACK;
+}
+
+db_outcome app_fail_field(app_call *c, const char *field, const char *reason)
+{
+    json_t *errors = json_array();
+    problem_field(errors, field, reason);
+    char detail[256];
+    snprintf(detail, sizeof detail, "%s %s.", field, reason);
+    return app_fail(c, 422, "validation-failed", detail, errors);
+}
+
+PGresult *app_exec(app_call *c, const char *stmt, int n, const char *const *params)
+{
+    return db_exec(c->tx, stmt, n, params);
+}
+
+void app_audit(app_call *c, const char *action, const char *resource_type,
+               const char *resource_id, const char *resident_id, const char *outcome)
+{
+    const char *purpose = http_header(c->req, "X-Access-Purpose");
+    char buf[201];
+    if (purpose) {
+        snprintf(buf, sizeof buf, "%s", purpose);
+        purpose = buf;
+    } else {
+        purpose = c->req->route;
+    }
+    const char *p[] = {action, resource_type, resource_id, resident_id, purpose, outcome};
+    db_queue(c->tx, "audit_write", 6, p);
+}
+
+/* ---- errors ---- */
+
+static void log_db_error(http_request *req, const db_error *e)
+{
+    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s}", "level", "error", "request_id",
+                          req->request_id, "route", req->route ? req->route : "", "sqlstate",
+                          e->sqlstate, "message", e->message);
+    char *line = json_dumps(o, JSON_COMPACT);
+    if (line)
+        fprintf(stderr, "%s\n", line);
+    free(line);
+    json_decref(o);
+}
+
+static void send_db_error(http_request *req, db_status st, const db_error *e)
+{
+    if (st == DB_UNAVAILABLE) {
+        log_db_error(req, e);
+        http_add_header(req, "Retry-After", "5");
+        problem_send(req, 503, "database-unavailable", NULL,
+                     "The database cannot be reached right now. Nothing was saved; "
+                     "please try again shortly.");
+        return;
+    }
+    const char *s = e->sqlstate;
+    if (strcmp(s, "28000") == 0) {
+        http_add_header(req, "WWW-Authenticate", "Bearer error=\"invalid_token\"");
+        problem_send(req, 401, "session-invalid", NULL,
+                     "Your session is no longer valid. Please log in again.");
+        return;
+    }
+    if (s[0] == 'S' && s[1] == 'A') {
+        unsigned status = (unsigned)atoi(s + 2);
+        if (status < 400 || status > 499)
+            status = 422;
+        json_t *errors = NULL;
+        if (e->hint[0]) {
+            errors = json_array();
+            problem_field(errors, e->hint, e->message);
+        }
+        problem_send_errors(req, status, e->detail[0] ? e->detail : "rule-violated", NULL,
+                            e->message, errors);
+        return;
+    }
+    if (strcmp(s, "23505") == 0) {
+        problem_send(req, 409, "conflict", NULL, "This already exists.");
+        return;
+    }
+    if (strcmp(s, "23503") == 0) {
+        problem_send(req, 422, "invalid-reference", NULL,
+                     "A referenced record does not exist or is not available to you.");
+        return;
+    }
+    if (strcmp(s, "23514") == 0 || strcmp(s, "23502") == 0 || strncmp(s, "22", 2) == 0) {
+        log_db_error(req, e);
+        problem_send(req, 422, "invalid-value", NULL, "A value is outside what is allowed.");
+        return;
+    }
+    if (strcmp(s, "42501") == 0) {
+        problem_send(req, 403, "forbidden", NULL, "You may not make this change.");
+        return;
+    }
+    if (strcmp(s, "40001") == 0 || strcmp(s, "40P01") == 0 || strcmp(s, "55P03") == 0) {
+        http_add_header(req, "Retry-After", "1");
+        problem_send(req, 503, "busy", NULL, "The database was busy. Please try again.");
+        return;
+    }
+    log_db_error(req, e);
+    problem_send(req, 500, "internal", NULL,
+                 "Something went wrong on our side. Nothing was saved. The request id "
+                 "identifies it in the server log.");
+}
+
+/* ---- the runner ---- */
+
+typedef struct run_ctx {
+    app_call *call;
+    app_fn fn;
+    const char *idem_key;
+    char idem_hash[65];
+    bool replayed;
+} run_ctx;
+
+static void reset_reply(app_call *c)
+{
+    json_decref(c->body);
+    c->body = NULL;
+    c->status = 0;
+    c->is_problem = false;
+    c->etag = NULL;
+    c->location = NULL;
+}
+
+static db_outcome run_body(db_tx *tx, void *p)
+{
+    run_ctx *rc = p;
+    app_call *c = rc->call;
+    reset_reply(c);
+    rc->replayed = false;
+    c->tx = tx;
+    if (rc->idem_key) {
+        const char *params[] = {rc->idem_key, c->req->route, rc->idem_hash};
+        PGresult *r = db_exec(tx, "idem_claim", 3, params);
+        if (!r)
+            return DB_ROLLBACK;
+        if (db_rows(r) == 0) {
+            PGresult *g = db_exec(tx, "idem_get", 1, params);
+            if (!g || db_rows(g) == 0)
+                return DB_ROLLBACK;
+            if (strcmp(db_val(g, 0, 0), c->req->route) != 0 ||
+                strcmp(db_val(g, 0, 1), rc->idem_hash) != 0)
+                return app_fail(c, 422, "idempotency-key-reused",
+                                "This Idempotency-Key was already used for a different "
+                                "request. Use a new key for a new request.",
+                                NULL);
+            if (!db_val(g, 0, 2))
+                return app_fail(c, 409, "idempotency-in-progress",
+                                "A request with this Idempotency-Key is still being handled.",
+                                NULL);
+            c->status = (unsigned)atoi(db_val(g, 0, 2));
+            c->body = json_loads(db_val(g, 0, 3) ? db_val(g, 0, 3) : "null", 0, NULL);
+            c->is_problem = c->status >= 400;
+            rc->replayed = true;
+            return DB_ROLLBACK; /* nothing to change */
+        }
+    }
+    db_outcome out = rc->fn(c);
+    if (out == DB_COMMIT && rc->idem_key && c->status) {
+        char st[8];
+        snprintf(st, sizeof st, "%u", c->status);
+        char *text = c->body ? json_dumps(c->body, JSON_COMPACT) : NULL;
+        const char *params[] = {rc->idem_key, st, text};
+        db_queue(tx, "idem_store", 3, params);
+        free(text);
+    }
+    return out;
+}
+
+void app_run(http_request *req, app_fn fn, void *ctx, unsigned flags)
+{
+    app_call call = {.req = req, .who = app_who(req), .ctx = ctx};
+    run_ctx rc = {.call = &call, .fn = fn};
+
+    if ((flags & APP_IDEMPOTENT) && call.who) {
+        const char *key = http_header(req, "Idempotency-Key");
+        if (key) {
+            size_t n = strlen(key);
+            if (n == 0 || n > 200) {
+                problem_send(req, 400, "bad-idempotency-key", NULL,
+                             "Idempotency-Key must be 1 to 200 characters.");
+                return;
+            }
+            unsigned char h[crypto_hash_sha256_BYTES];
+            crypto_hash_sha256_state st;
+            crypto_hash_sha256_init(&st);
+            crypto_hash_sha256_update(&st, (const unsigned char *)req->path, strlen(req->path));
+            crypto_hash_sha256_update(&st, (const unsigned char *)"\n", 1);
+            if (req->body)
+                crypto_hash_sha256_update(&st, (const unsigned char *)req->body, req->body_len);
+            crypto_hash_sha256_final(&st, h);
+            sodium_bin2hex(rc.idem_hash, sizeof rc.idem_hash, h, sizeof h);
+            rc.idem_key = key;
+        }
+    }
+
+    char sv[24];
+    db_begin begin;
+    const char *params[6];
+    if (call.who) {
+        snprintf(sv, sizeof sv, "%ld", call.who->sv);
+        params[0] = call.who->user_id;
+        params[1] = call.who->role;
+        params[2] = call.who->org_id;
+        params[3] = call.who->sv >= 0 ? sv : NULL;
+        params[4] = req->request_id;
+        params[5] = req->client_addr;
+        begin = (db_begin){"app_begin", 6, params};
+    } else {
+        params[0] = req->request_id;
+        params[1] = req->client_addr;
+        begin = (db_begin){"app_begin_anonymous", 2, params};
+    }
+
+    db_error err;
+    db_status st = db_run(app.pool, &begin, run_body, &rc, &err);
+    if (st != DB_OK) {
+        json_decref(call.body);
+        send_db_error(req, st, &err);
+        return;
+    }
+    if (rc.replayed)
+        http_add_header(req, "Idempotent-Replayed", "true");
+    if (call.is_problem) {
+        char *text = json_dumps(call.body, JSON_COMPACT);
+        json_decref(call.body);
+        http_reply_owned(req, call.status, "application/problem+json", text,
+                         text ? strlen(text) : 0);
+        return;
+    }
+    if (call.etag) {
+        char *quoted = arena_printf(req->arena, "\"%s\"", call.etag);
+        http_add_header(req, "ETag", quoted);
+    }
+    if (call.location)
+        http_add_header(req, "Location", call.location);
+    if (call.status == 204 || !call.body) {
+        json_decref(call.body);
+        http_reply(req, call.status ? call.status : 204, NULL, NULL, 0);
+        return;
+    }
+    http_reply_json(req, call.status, call.body);
+}
+
+/* ---- request helpers ---- */
+
+json_t *app_body(http_request *req, const json_field *fields, size_t nfields)
+{
+    const char *ct = http_header(req, "Content-Type");
+    if (!ct || strncasecmp(ct, "application/json", 16) != 0) {
+        problem_send(req, 415, "unsupported-media-type", NULL,
+                     "Send the body as application/json.");
+        return NULL;
+    }
+    char err[256];
+    json_t *body = json_parse_strict(req->body, req->body_len, true, err, sizeof err);
+    if (!body) {
+        problem_send(req, 400, "malformed-json", NULL, err);
+        return NULL;
+    }
+    json_t *errors = json_array();
+    if (!json_validate(body, fields, nfields, errors)) {
+        char detail[256];
+        json_t *first = json_array_get(errors, 0);
+        snprintf(detail, sizeof detail, "%s %s%s.", json_str(first, "field"),
+                 json_str(first, "reason"),
+                 json_array_size(errors) > 1 ? " (and more: see errors)" : "");
+        problem_send_errors(req, 422, "validation-failed", "Validation failed", detail, errors);
+        json_decref(body);
+        return NULL;
+    }
+    json_decref(errors);
+    arena_defer(req->arena, (void (*)(void *))json_decref, body);
+    return body;
+}
+
+const char *app_param_uuid(http_request *req, int index)
+{
+    const char *v = req->params[index];
+    if (!json_is_uuid(v)) {
+        problem_send(req, 404, "not-found", NULL, "No such resource.");
+        return NULL;
+    }
+    return v;
+}
+
+int app_limit(http_request *req)
+{
+    const char *v = http_query(req, "limit");
+    if (!v)
+        return 50;
+    char *end = NULL;
+    long n = strtol(v, &end, 10);
+    if (*end || n < 1 || n > 200) {
+        json_t *errors = json_array();
+        problem_field(errors, "limit", "must be a whole number from 1 to 200");
+        problem_send_errors(req, 400, "bad-query", NULL, "limit must be from 1 to 200.",
+                            errors);
+        return -1;
+    }
+    return (int)n;
+}
+
+json_t *app_jstr(const PGresult *r, int row, const char *col)
+{
+    const char *v = db_get(r, row, col);
+    return v ? json_string(v) : json_null();
+}
+
+json_t *app_jbool(const PGresult *r, int row, const char *col)
+{
+    const char *v = db_get(r, row, col);
+    return v ? json_boolean(v[0] == 't') : json_null();
+}
+
+json_t *app_jint(const PGresult *r, int row, const char *col)
+{
+    const char *v = db_get(r, row, col);
+    return v ? json_integer(strtoll(v, NULL, 10)) : json_null();
+}
+
+json_t *app_jjson(const PGresult *r, int row, const char *col)
+{
+    const char *v = db_get(r, row, col);
+    json_t *j = v ? json_loads(v, JSON_DECODE_ANY, NULL) : NULL;
+    return j ? j : json_null();
+}

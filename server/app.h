@@ -1,0 +1,141 @@
+/*
+ * app: what every Samspil handler shares. The process-wide state (pool,
+ * keys, limiters), the caller's identity, and the one function that runs a
+ * handler's work in a transaction with that identity set (app_run), which
+ * also maps database errors to problems and honours Idempotency-Key.
+ */
+#ifndef SAMSPIL_APP_H
+#define SAMSPIL_APP_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "config.h"
+#include "db.h"
+#include "http.h"
+#include "json.h"
+#include "metrics.h"
+#include "problem.h"
+#include "ratelimit.h"
+#include "token.h"
+#include "ttlcache.h"
+
+/* Role bits, for route tables. */
+enum {
+    ROLE_REGION_CLINICIAN = 1 << 0,
+    ROLE_REGION_MANAGER = 1 << 1,
+    ROLE_FACILITY_STAFF = 1 << 2,
+    ROLE_FACILITY_MANAGER = 1 << 3,
+    ROLE_ADMIN = 1 << 4,
+    ROLES_REGION = ROLE_REGION_CLINICIAN | ROLE_REGION_MANAGER,
+    ROLES_FACILITY = ROLE_FACILITY_STAFF | ROLE_FACILITY_MANAGER,
+    ROLES_MANAGERS = ROLE_REGION_MANAGER | ROLE_FACILITY_MANAGER,
+    ROLES_CARE = ROLES_REGION | ROLES_FACILITY, /* everyone who may see resident data */
+    ROLES_ANY = ROLES_CARE | ROLE_ADMIN,
+};
+
+typedef struct app_state {
+    app_config cfg;
+    db_pool *pool;
+    metrics *metrics;
+    ratelimit *requests;       /* per client address */
+    ratelimit *login_failures; /* per account and per address */
+    ttlcache *oidc_cache;      /* verified external tokens -> identity */
+    token_hs_config hs;
+    token_rs_config rs;
+    bool oidc_enabled;
+    char dummy_hash[128];      /* verified against when the account is unknown */
+    char *expected_migrations; /* newline-separated versions the code expects */
+} app_state;
+
+extern app_state app;
+
+/* The authenticated caller. */
+typedef struct app_identity {
+    char user_id[64];
+    char role[32];
+    char org_id[64];
+    long sv;          /* session version from the token; -1 for external tokens */
+    long exp;
+    unsigned role_bit;
+    bool via_cookie;
+} app_identity;
+
+/* Per-request state hung on http_request.ctx. */
+typedef struct app_request {
+    app_identity who;
+    bool authenticated;
+} app_request;
+
+/* A handler's work inside one transaction. */
+typedef struct app_call app_call;
+typedef db_outcome (*app_fn)(app_call *c);
+
+struct app_call {
+    http_request *req;
+    const app_identity *who; /* NULL for anonymous calls */
+    db_tx *tx;
+    void *ctx;               /* the handler's own data */
+    /* the reply, set inside the transaction; sent after commit */
+    unsigned status;
+    json_t *body;            /* owned; a problem when status >= 400 */
+    bool is_problem;
+    const char *etag;        /* arena string: strong ETag value without quotes */
+    const char *location;
+};
+
+enum {
+    APP_IDEMPOTENT = 1 << 0, /* honour Idempotency-Key (POSTs that create) */
+};
+
+/* Runs fn in a transaction with the caller's identity (or anonymously when the request is
+ * not authenticated) and sends the reply fn set, or a problem for database failures:
+ * 503 when the database is unreachable, 401 when the session is no longer valid, 409/422
+ * for constraint violations, 500 otherwise (logged with the request id, never shown). */
+void app_run(http_request *req, app_fn fn, void *ctx, unsigned flags);
+
+/* Setting the reply from inside fn. app_reply steals body. */
+void app_reply(app_call *c, unsigned status, json_t *body);
+/* A problem reply; errors (stolen) may be NULL. Returns DB_ROLLBACK for convenience. */
+db_outcome app_fail(app_call *c, unsigned status, const char *code, const char *detail,
+                    json_t *errors);
+/* A 422 naming one field. */
+db_outcome app_fail_field(app_call *c, const char *field, const char *reason);
+
+/* Queues an audit row for resident data (same transaction). resident_id may be NULL. */
+void app_audit(app_call *c, const char *action, const char *resource_type,
+               const char *resource_id, const char *resident_id, const char *outcome);
+
+/* Runs a registered statement with the transaction of c. NULL on failure. */
+PGresult *app_exec(app_call *c, const char *stmt, int n, const char *const *params);
+
+/* Parses and validates the JSON body against fields, replying 400/415/422 itself. New
+ * reference, or NULL when a problem was sent. */
+json_t *app_body(http_request *req, const json_field *fields, size_t nfields);
+
+/* The caller, or NULL. */
+const app_identity *app_who(http_request *req);
+
+/* A path parameter that must be a UUID: NULL (and a 404 sent) otherwise. */
+const char *app_param_uuid(http_request *req, int index);
+
+/* Page size from ?limit= (default 50, max 200); -1 after sending a 400. */
+int app_limit(http_request *req);
+
+/* Current UTC time as RFC 3339 into buf. */
+void app_rfc3339(long epoch, char *buf, size_t len);
+
+/* Maps a role name to its bit (0 when unknown). */
+unsigned app_role_bit(const char *role);
+
+/* JSON helpers for result rows: a string column or null. */
+json_t *app_jstr(const PGresult *r, int row, const char *col);
+json_t *app_jbool(const PGresult *r, int row, const char *col);
+json_t *app_jint(const PGresult *r, int row, const char *col);
+/* A json/jsonb column parsed (null when NULL). */
+json_t *app_jjson(const PGresult *r, int row, const char *col);
+
+/* Registration of every resource's statements; called once at start-up. */
+void app_register_statements(void);
+
+#endif

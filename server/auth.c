@@ -1,0 +1,272 @@
+/*
+ * auth: sessions. Log-in with e-mail and password (Argon2id, rate-limited,
+ * the same answer and the same work for unknown accounts), the HS256 token in
+ * the Authorization header or an HttpOnly cookie, external RS256 tokens from
+ * an OIDC provider mapped to a local account, log-out and /api/me.
+ */
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "app.h"
+#include "handlers.h"
+
+#define SESSION_COOKIE "samspil_session"
+
+static const db_stmt auth_stmts[] = {
+    {"auth_lookup", "SELECT id, name, role, org_id, active, password_hash, session_version "
+                    "FROM auth_lookup($1)"},
+    {"auth_me",
+     "SELECT u.id, u.email, u.name, u.role, u.org_id, o.name AS org_name, o.kind AS org_kind "
+     "FROM users u JOIN organizations o ON o.id = u.org_id WHERE u.id = app_user_id()"},
+};
+
+void auth_register(void)
+{
+    db_register(auth_stmts, sizeof auth_stmts / sizeof auth_stmts[0]);
+}
+
+/* ---- authentication of each request ---- */
+
+static void unauthorized(http_request *req, const char *code, const char *detail)
+{
+    http_add_header(req, "WWW-Authenticate", "Bearer realm=\"samspil\"");
+    problem_send(req, 401, code, NULL, detail);
+}
+
+typedef struct lookup_ctx {
+    const char *email;
+    bool found, active;
+    char id[40], name[201], role[32], org[40], hash[256];
+    long sv;
+} lookup_ctx;
+
+static db_outcome lookup_tx(app_call *c)
+{
+    lookup_ctx *l = c->ctx;
+    l->found = false;
+    const char *p[] = {l->email};
+    PGresult *r = app_exec(c, "auth_lookup", 1, p);
+    if (!r)
+        return DB_ROLLBACK;
+    if (db_rows(r) == 1) {
+        l->found = true;
+        snprintf(l->id, sizeof l->id, "%s", db_get(r, 0, "id"));
+        snprintf(l->name, sizeof l->name, "%s", db_get(r, 0, "name"));
+        snprintf(l->role, sizeof l->role, "%s", db_get(r, 0, "role"));
+        snprintf(l->org, sizeof l->org, "%s", db_get(r, 0, "org_id"));
+        const char *h = db_get(r, 0, "password_hash");
+        snprintf(l->hash, sizeof l->hash, "%s", h ? h : "");
+        l->active = db_get(r, 0, "active")[0] == 't';
+        l->sv = strtol(db_get(r, 0, "session_version"), NULL, 10);
+    }
+    app_reply(c, 204, NULL); /* nothing to send: the caller goes on */
+    return DB_COMMIT;
+}
+
+/* Runs the account look-up; false (with a reply sent) when the database failed. */
+static bool lookup_account(http_request *req, lookup_ctx *l)
+{
+    app_run(req, lookup_tx, l, 0);
+    if (req->status != 204) /* app_run replies 204 for an empty success */
+        return false;
+    req->status = 0;
+    return true;
+}
+
+/* External provider tokens: verified once, then cached with the mapped account until exp. */
+static bool authenticate_external(http_request *req, const char *token, app_identity *who)
+{
+    time_t now = time(NULL);
+    if (ttlcache_get(app.oidc_cache, token, now, who, sizeof *who))
+        return true;
+    token_claims claims;
+    token_status ts = token_verify_rs256(&app.rs, token, now, &claims);
+    if (ts != TOKEN_OK) {
+        unauthorized(req, "invalid-token", "The token is not valid.");
+        return false;
+    }
+    lookup_ctx l = {.email = claims.email};
+    if (!lookup_account(req, &l))
+        return false;
+    if (!l.found || !l.active) {
+        unauthorized(req, "unknown-account",
+                     "The identity provider's account has no active Samspil user.");
+        return false;
+    }
+    memset(who, 0, sizeof *who);
+    snprintf(who->user_id, sizeof who->user_id, "%s", l.id);
+    snprintf(who->role, sizeof who->role, "%s", l.role);
+    snprintf(who->org_id, sizeof who->org_id, "%s", l.org);
+    who->sv = -1;
+    who->exp = claims.exp;
+    who->role_bit = app_role_bit(l.role);
+    ttlcache_put(app.oidc_cache, token, who, sizeof *who, (time_t)claims.exp);
+    return true;
+}
+
+bool auth_authenticate(http_request *req)
+{
+    app_request *ar = req->ctx;
+    const char *token = NULL;
+    bool via_cookie = false;
+    const char *h = http_header(req, "Authorization");
+    if (h) {
+        if (strncasecmp(h, "Bearer ", 7) != 0) {
+            unauthorized(req, "invalid-token", "Use 'Authorization: Bearer <token>'.");
+            return false;
+        }
+        token = h + 7;
+    } else if ((token = http_cookie(req, SESSION_COOKIE))) {
+        via_cookie = true;
+    }
+    if (!token || !*token) {
+        unauthorized(req, "authentication-required", "Please log in.");
+        return false;
+    }
+
+    app_identity *who = &ar->who;
+    token_claims claims;
+    token_status ts = token_verify_hs256(&app.hs, token, time(NULL), &claims);
+    if (ts == TOKEN_OK) {
+        memset(who, 0, sizeof *who);
+        snprintf(who->user_id, sizeof who->user_id, "%s", claims.sub);
+        snprintf(who->role, sizeof who->role, "%s", claims.role);
+        snprintf(who->org_id, sizeof who->org_id, "%s", claims.org);
+        who->sv = claims.sv;
+        who->exp = claims.exp;
+        who->role_bit = app_role_bit(claims.role);
+        if (!json_is_uuid(who->user_id) || !json_is_uuid(who->org_id) || who->sv < 0) {
+            unauthorized(req, "invalid-token", "The token is not valid.");
+            return false;
+        }
+    } else if (ts == TOKEN_BAD_ALG && app.oidc_enabled) {
+        if (!authenticate_external(req, token, who))
+            return false;
+    } else {
+        unauthorized(req, ts == TOKEN_EXPIRED ? "session-expired" : "invalid-token",
+                     ts == TOKEN_EXPIRED ? "Your session has expired. Please log in again."
+                                         : "The token is not valid.");
+        return false;
+    }
+    who->via_cookie = via_cookie;
+    ar->authenticated = true;
+    return true;
+}
+
+/* ---- log-in ---- */
+
+static const json_field login_fields[] = {
+    {.name = "email", .type = JF_STRING, .required = true, .max_len = 254},
+    {.name = "password", .type = JF_STRING, .required = true, .max_len = 1024},
+};
+
+static void cookie(http_request *req, const char *value, long max_age)
+{
+    char *c = arena_printf(req->arena, "%s=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%ld%s",
+                           SESSION_COOKIE, value, max_age, app.cfg.cookie_secure ? "; Secure" : "");
+    http_add_header(req, "Set-Cookie", c);
+}
+
+static void too_many(http_request *req, unsigned retry)
+{
+    char buf[16];
+    snprintf(buf, sizeof buf, "%u", retry ? retry : 60);
+    http_add_header(req, "Retry-After", buf);
+    problem_send(req, 429, "too-many-attempts", NULL,
+                 "Too many failed log-ins. Please wait before trying again.");
+}
+
+void auth_login(http_request *req)
+{
+    json_t *body = app_body(req, login_fields, sizeof login_fields / sizeof login_fields[0]);
+    if (!body)
+        return;
+    char email[256];
+    snprintf(email, sizeof email, "%s", json_str(body, "email"));
+    for (char *p = email; *p; p++)
+        if (*p >= 'A' && *p <= 'Z')
+            *p = (char)(*p - 'A' + 'a');
+    const char *password = json_str(body, "password");
+
+    char account_key[300], addr_key[80];
+    snprintf(account_key, sizeof account_key, "a:%s", email);
+    snprintf(addr_key, sizeof addr_key, "ip:%s", req->client_addr);
+    long now = (long)time(NULL);
+    unsigned retry = 0;
+    if (ratelimit_blocked(app.login_failures, account_key, now, &retry) ||
+        ratelimit_blocked(app.login_failures, addr_key, now, &retry)) {
+        too_many(req, retry);
+        return;
+    }
+
+    lookup_ctx l = {.email = email};
+    if (!lookup_account(req, &l))
+        return;
+    /* The same Argon2id work whether or not the account exists. */
+    const char *hash = l.found && l.hash[0] ? l.hash : app.dummy_hash;
+    bool ok = crypto_pwhash_str_verify(hash, password, strlen(password)) == 0;
+    ok = ok && l.found && l.active && l.hash[0];
+    if (!ok) {
+        ratelimit_hit(app.login_failures, account_key, now, NULL);
+        ratelimit_hit(app.login_failures, addr_key, now, NULL);
+        unauthorized(req, "invalid-credentials", "The e-mail or password is not correct.");
+        return;
+    }
+    ratelimit_reset(app.login_failures, account_key);
+
+    char *token = NULL;
+    long exp = 0;
+    if (token_issue_hs256(&app.hs, l.id, l.role, l.org, l.sv, time(NULL), &token, &exp) != 0) {
+        problem_send(req, 500, "internal", NULL, "The session could not be created.");
+        return;
+    }
+    char expires[32];
+    app_rfc3339(exp, expires, sizeof expires);
+    json_t *user = json_pack("{s:s, s:s, s:s, s:s, s:s}", "id", l.id, "email", email, "name",
+                             l.name, "role", l.role, "org_id", l.org);
+    json_t *out = json_pack("{s:s, s:s, s:o}", "token", token, "expires_at", expires, "user", user);
+    cookie(req, token, app.cfg.jwt_ttl_seconds);
+    sodium_memzero(token, strlen(token));
+    free(token);
+    req->user_id = arena_strdup(req->arena, l.id);
+    http_reply_json(req, 200, out);
+}
+
+void auth_logout(http_request *req)
+{
+    cookie(req, "", 0);
+    http_reply(req, 204, NULL, NULL, 0);
+}
+
+/* ---- /api/me ---- */
+
+static db_outcome me_tx(app_call *c)
+{
+    PGresult *r = app_exec(c, "auth_me", 0, NULL);
+    if (!r)
+        return DB_ROLLBACK;
+    if (db_rows(r) != 1)
+        return app_fail(c, 401, "session-invalid", "Your account no longer exists.", NULL);
+    json_t *o = json_object();
+    json_object_set_new(o, "id", app_jstr(r, 0, "id"));
+    json_object_set_new(o, "email", app_jstr(r, 0, "email"));
+    json_object_set_new(o, "name", app_jstr(r, 0, "name"));
+    json_object_set_new(o, "role", app_jstr(r, 0, "role"));
+    json_object_set_new(o, "org_id", app_jstr(r, 0, "org_id"));
+    json_object_set_new(o, "org_name", app_jstr(r, 0, "org_name"));
+    json_object_set_new(o, "org_kind", app_jstr(r, 0, "org_kind"));
+    char exp[32];
+    app_rfc3339(c->who->exp, exp, sizeof exp);
+    json_object_set_new(o, "session_expires_at", json_string(exp));
+    app_reply(c, 200, o);
+    return DB_COMMIT;
+}
+
+void auth_me(http_request *req)
+{
+    app_run(req, me_tx, NULL, 0);
+}

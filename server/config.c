@@ -1,0 +1,133 @@
+/*
+ * config: environment variables into app_config; see config.h.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char *env_or(const char *name, const char *def)
+{
+    const char *v = getenv(name);
+    return v && *v ? v : def;
+}
+
+static bool env_uint(const char *name, unsigned long def, unsigned long min, unsigned long max,
+                     unsigned long *out)
+{
+    const char *v = getenv(name);
+    if (!v || !*v) {
+        *out = def;
+        return true;
+    }
+    char *end = NULL;
+    unsigned long n = strtoul(v, &end, 10);
+    if (*end || n < min || n > max) {
+        fprintf(stderr, "config: %s must be a number between %lu and %lu\n", name, min, max);
+        return false;
+    }
+    *out = n;
+    return true;
+}
+
+static char *read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    char *buf = NULL;
+    size_t cap = 0, n = 0;
+    for (;;) {
+        if (n + 4096 > cap) {
+            cap = cap ? cap * 2 : 8192;
+            char *nb = realloc(buf, cap);
+            if (!nb) {
+                free(buf);
+                fclose(f);
+                return NULL;
+            }
+            buf = nb;
+        }
+        size_t got = fread(buf + n, 1, cap - n - 1, f);
+        n += got;
+        if (got == 0)
+            break;
+    }
+    fclose(f);
+    buf[n] = '\0';
+    *len = n;
+    return buf;
+}
+
+bool config_load(app_config *cfg, bool require_secret)
+{
+    bool ok = true;
+    memset(cfg, 0, sizeof *cfg);
+    cfg->database_url = env_or("DATABASE_URL", NULL);
+    cfg->database_migrate_url = env_or("DATABASE_MIGRATE_URL", cfg->database_url);
+    if (!cfg->database_url) {
+        fputs("config: DATABASE_URL is required\n", stderr);
+        ok = false;
+    }
+    cfg->jwt_secret = env_or("JWT_SECRET", NULL);
+    cfg->jwt_secret_len = cfg->jwt_secret ? strlen(cfg->jwt_secret) : 0;
+    if (require_secret && cfg->jwt_secret_len < 32) {
+        fputs("config: JWT_SECRET is required and must be at least 32 bytes "
+              "(e.g. 64 random hex characters); refusing to start without it\n",
+              stderr);
+        ok = false;
+    }
+    cfg->jwt_issuer = env_or("JWT_ISSUER", "samspil");
+    cfg->jwt_audience = env_or("JWT_AUDIENCE", "samspil");
+    unsigned long n;
+    ok &= env_uint("JWT_TTL_SECONDS", 8 * 3600, 60, 7 * 24 * 3600, &n);
+    cfg->jwt_ttl_seconds = (long)n;
+
+    cfg->oidc_issuer = env_or("OIDC_ISSUER", NULL);
+    cfg->oidc_audience = env_or("OIDC_AUDIENCE", NULL);
+    const char *pem_file = env_or("OIDC_PUBLIC_KEY_FILE", NULL);
+    int oidc_set = !!cfg->oidc_issuer + !!cfg->oidc_audience + !!pem_file;
+    if (oidc_set != 0 && oidc_set != 3) {
+        fputs("config: OIDC_ISSUER, OIDC_AUDIENCE and OIDC_PUBLIC_KEY_FILE go together\n",
+              stderr);
+        ok = false;
+    } else if (pem_file) {
+        cfg->oidc_public_pem = read_file(pem_file, &cfg->oidc_public_pem_len);
+        if (!cfg->oidc_public_pem) {
+            fprintf(stderr, "config: cannot read OIDC_PUBLIC_KEY_FILE %s\n", pem_file);
+            ok = false;
+        }
+    }
+
+    cfg->bind_address = env_or("BIND_ADDRESS", "127.0.0.1");
+    ok &= env_uint("PORT", 8080, 0, 65535, &n);
+    cfg->port = (unsigned short)n;
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    ok &= env_uint("WORKER_THREADS", cores > 0 ? (unsigned long)cores : 2, 1, 256, &n);
+    cfg->worker_threads = (unsigned)n;
+    ok &= env_uint("DB_POOL_SIZE", cfg->worker_threads + 2, 1, 512, &n);
+    cfg->db_pool_size = (unsigned)n;
+    ok &= env_uint("MAX_BODY_BYTES", 1024 * 1024, 1024, 64 * 1024 * 1024, &n);
+    cfg->max_body_bytes = n;
+    ok &= env_uint("RATE_LIMIT_PER_MINUTE", 600, 1, 10000000, &n);
+    cfg->rate_limit_per_minute = (unsigned)n;
+    ok &= env_uint("LOGIN_MAX_FAILURES", 5, 1, 1000, &n);
+    cfg->login_max_failures = (unsigned)n;
+    cfg->migrations_dir = env_or("MIGRATIONS_DIR", "./migrations");
+    cfg->static_dir = env_or("STATIC_DIR", "./static");
+    cfg->smtp_url = env_or("SMTP_URL", NULL);
+
+    static char origin[128];
+    snprintf(origin, sizeof origin, "http://127.0.0.1:%u", cfg->port);
+    cfg->public_origin = env_or("PUBLIC_ORIGIN", origin);
+    cfg->cookie_secure = strncmp(cfg->public_origin, "https://", 8) == 0;
+    return ok;
+}
+
+void config_free(app_config *cfg)
+{
+    free(cfg->oidc_public_pem);
+    cfg->oidc_public_pem = NULL;
+}

@@ -1,0 +1,43 @@
+/*
+ * config: the server's settings, read once from environment variables
+ * (12-factor). See README.md for the list.
+ */
+#ifndef SAMSPIL_CONFIG_H
+#define SAMSPIL_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef struct app_config {
+    const char *database_url;         /* application role */
+    const char *database_migrate_url; /* owner role, for migrations */
+    const char *jwt_secret;
+    size_t jwt_secret_len;
+    const char *jwt_issuer;
+    const char *jwt_audience;
+    long jwt_ttl_seconds;
+    const char *oidc_issuer;          /* NULL: no external identity provider */
+    const char *oidc_audience;
+    char *oidc_public_pem;            /* read from OIDC_PUBLIC_KEY_FILE */
+    size_t oidc_public_pem_len;
+    const char *bind_address;
+    unsigned short port;
+    const char *public_origin;        /* scheme://host[:port] browsers use */
+    bool cookie_secure;
+    unsigned worker_threads;
+    unsigned db_pool_size;
+    size_t max_body_bytes;
+    const char *migrations_dir;
+    const char *static_dir;
+    unsigned rate_limit_per_minute;
+    unsigned login_max_failures;
+    const char *smtp_url;
+} app_config;
+
+/* Reads the environment into *cfg. Returns false and prints every problem when a
+ * value is missing or malformed; require_secret is false for subcommands that
+ * do not serve (migrate, hash-password). */
+bool config_load(app_config *cfg, bool require_secret);
+void config_free(app_config *cfg);
+
+#endif

@@ -1,0 +1,20 @@
+/*
+ * cursor: opaque keyset-pagination cursors. A cursor encodes the sort key
+ * and id of the last item of a page ("<key>\n<uuid>", base64url), so the next
+ * page is (key, id) > (cursor) and hidden rows never shift pages.
+ */
+#ifndef SAMSPIL_CURSOR_H
+#define SAMSPIL_CURSOR_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "http.h"
+
+/* A new JSON string holding the cursor for (key, id). */
+json_t *cursor_make(const char *key, const char *id);
+/* Reads ?cursor= into key and id (arena strings; both NULL without a cursor). Sends a 400
+ * and returns false when the cursor is malformed. */
+bool cursor_parse(http_request *req, const char **key, const char **id);
+
+#endif

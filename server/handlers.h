@@ -1,0 +1,50 @@
+/*
+ * handlers: every route handler and each resource's statement registration,
+ * declared in one place for the route table. One file per resource defines them.
+ */
+#ifndef SAMSPIL_HANDLERS_H
+#define SAMSPIL_HANDLERS_H
+
+#include "http.h"
+
+/* auth.c */
+void auth_register(void);
+bool auth_authenticate(http_request *req);
+void auth_login(http_request *req);
+void auth_logout(http_request *req);
+void auth_me(http_request *req);
+
+/* organizations.c */
+void organizations_register(void);
+void organizations_list(http_request *req);
+void organizations_create(http_request *req);
+
+/* users.c */
+void users_register(void);
+void users_list(http_request *req);
+void users_create(http_request *req);
+void users_update(http_request *req);
+
+/* residents.c */
+void residents_register(void);
+void residents_list(http_request *req);
+void residents_get(http_request *req);
+
+/* audit.c */
+void audit_register(void);
+void audit_list(http_request *req);
+void audit_denied(http_request *req, const char *resident_id);
+
+/* health.c */
+void health_register(void);
+void health_live(http_request *req);
+void health_ready(http_request *req);
+void health_metrics(http_request *req);
+
+/* static_files.c */
+void static_serve(http_request *req);
+
+/* app.c */
+void app_register_app_statements(void);
+
+#endif
