@@ -39,8 +39,17 @@ static const route routes[] = {
 
 #define NROUTES (sizeof routes / sizeof routes[0])
 
+/* The domain modules' tables (each defined in its own file, declared in handlers.h). */
+static const route_table *const modules[] = {
+    NULL, /* keeps the array valid while no module is listed */
+};
+#define NMODULES (sizeof modules / sizeof modules[0])
+
 void routes_register_statements(void)
 {
+    for (size_t m = 0; m < NMODULES; m++)
+        if (modules[m] && modules[m]->register_statements)
+            modules[m]->register_statements();
     app_register_app_statements();
     auth_register();
     organizations_register();
@@ -71,28 +80,38 @@ static bool origin_ok(http_request *req)
     return site && strcmp(site, "same-origin") == 0;
 }
 
+/* The route matching path and method, or NULL; methods of routes matching the path only are
+ * appended to allow (for 405). */
+static const route *find_route(const route *table, size_t n, http_request *req, char *allow,
+                               size_t allow_len)
+{
+    for (size_t i = 0; i < n; i++) {
+        const char *params[HTTP_MAX_PARAMS] = {0};
+        if (!router_match(table[i].pattern, req->path, params, HTTP_MAX_PARAMS, req->arena))
+            continue;
+        if (method_is(req->method, table[i].method)) {
+            memcpy(req->params, params, sizeof params);
+            return &table[i];
+        }
+        if (!strstr(allow, table[i].method)) {
+            size_t len = strlen(allow);
+            snprintf(allow + len, allow_len - len, "%s%s", len ? ", " : "", table[i].method);
+        }
+    }
+    return NULL;
+}
+
 void routes_dispatch(http_request *req, void *cls)
 {
     (void)cls;
     app_request *ar = arena_alloc(req->arena, sizeof *ar);
     req->ctx = ar;
 
-    const route *match = NULL;
     char allow[64] = "";
-    for (size_t i = 0; i < NROUTES; i++) {
-        const char *params[HTTP_MAX_PARAMS] = {0};
-        if (!router_match(routes[i].pattern, req->path, params, HTTP_MAX_PARAMS, req->arena))
-            continue;
-        if (method_is(req->method, routes[i].method)) {
-            match = &routes[i];
-            memcpy(req->params, params, sizeof params);
-            break;
-        }
-        if (!strstr(allow, routes[i].method)) {
-            size_t n = strlen(allow);
-            snprintf(allow + n, sizeof allow - n, "%s%s", n ? ", " : "", routes[i].method);
-        }
-    }
+    const route *match = find_route(routes, NROUTES, req, allow, sizeof allow);
+    for (size_t m = 0; !match && m < NMODULES; m++)
+        if (modules[m])
+            match = find_route(modules[m]->routes, modules[m]->count, req, allow, sizeof allow);
 
     if (!match || !(match->flags & ROUTE_NO_RATE_LIMIT)) {
         unsigned retry = 0;

@@ -6,6 +6,8 @@
 #ifndef SAMSPIL_ROUTES_H
 #define SAMSPIL_ROUTES_H
 
+#include <stddef.h>
+
 #include "http.h"
 
 typedef void (*route_handler)(http_request *req);
@@ -22,6 +24,14 @@ typedef struct route {
     unsigned roles; /* role bits allowed; 0: no authentication */
     unsigned flags;
 } route;
+
+/* A resource module's routes and statements. Modules own their table; routes.c lists the
+ * tables, so the whole route map is still read in one place. */
+typedef struct route_table {
+    const route *routes;
+    size_t count;
+    void (*register_statements)(void);
+} route_table;
 
 /* http_config.dispatch and .complete */
 void routes_dispatch(http_request *req, void *cls);
