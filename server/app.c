@@ -358,6 +358,45 @@ json_t *app_body(http_request *req, const json_field *fields, size_t nfields)
     return body;
 }
 
+const char *app_if_match(http_request *req)
+{
+    const char *v = http_header(req, "If-Match");
+    if (!v) {
+        problem_send(req, 428, "if-match-required", NULL,
+                     "Send If-Match with the ETag you last read, so that a change made by "
+                     "someone else in the meantime is not overwritten.");
+        return NULL;
+    }
+    size_t n = strlen(v);
+    if (n < 3 || n > 12 || v[0] != '"' || v[n - 1] != '"') {
+        problem_send(req, 412, "stale-version", NULL,
+                     "If-Match does not name a version of this resource.");
+        return NULL;
+    }
+    for (size_t i = 1; i < n - 1; i++)
+        if (v[i] < '0' || v[i] > '9') {
+            problem_send(req, 412, "stale-version", NULL,
+                         "If-Match does not name a version of this resource.");
+            return NULL;
+        }
+    return arena_strndup(req->arena, v + 1, n - 2);
+}
+
+db_outcome app_stale(app_call *c, json_t *current)
+{
+    json_t *body = problem_body(412, "stale-version", NULL,
+                                "Someone else saved a change first. Nothing of yours was saved; "
+                                "review their version and apply your change again.",
+                                c->req->request_id, NULL);
+    if (current)
+        json_object_set_new(body, "current", current);
+    json_decref(c->body);
+    c->status = 412;
+    c->body = body;
+    c->is_problem = true;
+    return DB_ROLLBACK;
+}
+
 const char *app_param_uuid(http_request *req, int index)
 {
     const char *v = req->params[index];

@@ -113,6 +113,14 @@ PGresult *app_exec(app_call *c, const char *stmt, int n, const char *const *para
  * reference, or NULL when a problem was sent. */
 json_t *app_body(http_request *req, const json_field *fields, size_t nfields);
 
+/* The version a client says it edits, from If-Match: "N" (the strong ETag this server sent).
+ * NULL after sending 428 (missing) or 412 (not one of our ETags). Arena string. */
+const char *app_if_match(http_request *req);
+/* The 412 reply for an update whose If-Match no longer matches (someone else saved first).
+ * current (stolen, may be NULL) is the resource as it is now, so the client can show what
+ * changed. Returns DB_ROLLBACK. */
+db_outcome app_stale(app_call *c, json_t *current);
+
 /* The caller, or NULL. */
 const app_identity *app_who(http_request *req);
 
