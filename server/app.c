@@ -241,7 +241,7 @@ static db_outcome run_body(db_tx *tx, void *p)
     }
     db_outcome out = rc->fn(c);
     if (out == DB_COMMIT && rc->idem_key && c->status) {
-        char st[8];
+        char st[16];
         snprintf(st, sizeof st, "%u", c->status);
         char *text = c->body ? json_dumps(c->body, JSON_COMPACT) : NULL;
         const char *params[] = {rc->idem_key, st, text};
