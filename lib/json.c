@@ -90,20 +90,35 @@ long json_utf8_len(const char *s)
     const unsigned char *p = (const unsigned char *)s;
     while (*p) {
         int extra;
-        if (*p < 0x80)
+        unsigned long cp, min;
+        if (*p < 0x80) {
             extra = 0;
-        else if ((*p & 0xE0) == 0xC0)
+            cp = *p;
+            min = 0;
+        } else if ((*p & 0xE0) == 0xC0) {
             extra = 1;
-        else if ((*p & 0xF0) == 0xE0)
+            cp = *p & 0x1F;
+            min = 0x80;
+        } else if ((*p & 0xF0) == 0xE0) {
             extra = 2;
-        else if ((*p & 0xF8) == 0xF0)
+            cp = *p & 0x0F;
+            min = 0x800;
+        } else if ((*p & 0xF8) == 0xF0) {
             extra = 3;
-        else
+            cp = *p & 0x07;
+            min = 0x10000;
+        } else {
             return -1;
+        }
         p++;
-        for (int i = 0; i < extra; i++, p++)
+        for (int i = 0; i < extra; i++, p++) {
             if ((*p & 0xC0) != 0x80)
                 return -1;
+            cp = (cp << 6) | (*p & 0x3F);
+        }
+        /* overlong forms, UTF-16 surrogates and values past U+10FFFF are not UTF-8 */
+        if (cp < min || (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
+            return -1;
         n++;
     }
     return n;
@@ -184,7 +199,8 @@ bool json_is_timestamp(const char *s)
     if (*p == 'Z' || *p == 'z')
         return p[1] == '\0';
     if (*p == '+' || *p == '-')
-        return digits(p + 1, 2) && p[3] == ':' && digits(p + 4, 2) && p[6] == '\0';
+        return digits(p + 1, 2) && p[3] == ':' && digits(p + 4, 2) && p[6] == '\0' &&
+               (p[1] - '0') * 10 + (p[2] - '0') <= 23 && (p[4] - '0') * 10 + (p[5] - '0') <= 59;
     return false;
 }
 
@@ -244,10 +260,11 @@ static void check_value(const json_field *f, const json_t *v, json_t *errors)
         size_t max = f->max_len ? f->max_len : (f->type == JF_TEXT ? 20000 : 10000);
         if (len < 0)
             add_error(errors, f->name, "must be valid UTF-8");
-        else if ((size_t)len < (f->min_len ? f->min_len : 0) ||
-                 (f->required && f->min_len == 0 && len == 0 && f->type == JF_STRING)) {
-            snprintf(reason, sizeof reason, "must not be empty");
+        else if (f->min_len > 1 && (size_t)len < f->min_len) {
+            snprintf(reason, sizeof reason, "must be at least %zu characters", f->min_len);
             add_error(errors, f->name, reason);
+        } else if (len == 0 && (f->min_len == 1 || (f->required && f->type == JF_STRING))) {
+            add_error(errors, f->name, "must not be empty");
         } else if ((size_t)len > max) {
             snprintf(reason, sizeof reason, "must be at most %zu characters", max);
             add_error(errors, f->name, reason);
@@ -308,7 +325,10 @@ static void check_value(const json_field *f, const json_t *v, json_t *errors)
     case JF_ARRAY:
         if (!json_is_array(v))
             add_error(errors, f->name, "must be an array");
-        else if (f->max_len && json_array_size(v) > f->max_len) {
+        else if (f->min_len && json_array_size(v) < f->min_len) {
+            snprintf(reason, sizeof reason, "must have at least %zu items", f->min_len);
+            add_error(errors, f->name, reason);
+        } else if (f->max_len && json_array_size(v) > f->max_len) {
             snprintf(reason, sizeof reason, "must have at most %zu items", f->max_len);
             add_error(errors, f->name, reason);
         }

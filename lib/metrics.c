@@ -16,7 +16,7 @@ static const double buckets[] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0
 #define NBUCKETS (sizeof buckets / sizeof buckets[0])
 
 typedef struct series {
-    char method[8];
+    char method[24]; /* label values, escaped */
     char route[96];
     unsigned long status_class[6]; /* index status/100 */
     unsigned long bucket[NBUCKETS];
@@ -46,11 +46,30 @@ void metrics_free(metrics *m)
     free(m);
 }
 
-void metrics_observe(metrics *m, const char *method, const char *route, unsigned status,
+/* Prometheus label values escape backslash, double quote and newline. */
+static void escape_label(const char *in, char *out, size_t len)
+{
+    size_t o = 0;
+    for (; *in && o + 3 < len; in++) {
+        if (*in == '\\' || *in == '"') {
+            out[o++] = '\\';
+            out[o++] = *in;
+        } else if (*in == '\n') {
+            out[o++] = '\\';
+            out[o++] = 'n';
+        } else {
+            out[o++] = *in;
+        }
+    }
+    out[o] = '\0';
+}
+
+void metrics_observe(metrics *m, const char *method_raw, const char *route_raw, unsigned status,
                      double seconds)
 {
-    if (!route)
-        route = "unmatched";
+    char method[sizeof m->s[0].method], route[sizeof m->s[0].route];
+    escape_label(method_raw, method, sizeof method);
+    escape_label(route_raw ? route_raw : "unmatched", route, sizeof route);
     pthread_mutex_lock(&m->mu);
     series *s = NULL;
     for (size_t i = 0; i < m->n; i++)

@@ -10,7 +10,7 @@
 #include <string.h>
 
 typedef struct rl_entry {
-    char key[96];
+    char key[300]; /* long enough for "a:" + a 254-character e-mail */
     long window_start;
     unsigned count;
 } rl_entry;
@@ -23,6 +23,8 @@ struct ratelimit {
 
 ratelimit *ratelimit_new(unsigned limit, unsigned window_s, unsigned capacity)
 {
+    if (capacity == 0)
+        return NULL;
     ratelimit *rl = calloc(1, sizeof *rl);
     if (!rl)
         return NULL;
@@ -58,6 +60,8 @@ static unsigned long hash(const char *s)
 /* Finds key's entry, or claims a slot for it (expired or oldest within the probe). */
 static rl_entry *lookup(ratelimit *rl, const char *key, long now, bool create)
 {
+    if (strlen(key) >= sizeof rl->e[0].key)
+        return NULL;
     unsigned start = (unsigned)(hash(key) % rl->capacity);
     rl_entry *free_slot = NULL, *oldest = NULL;
     for (unsigned i = 0; i < 16 && i < rl->capacity; i++) {
@@ -92,6 +96,13 @@ bool ratelimit_hit(ratelimit *rl, const char *key, long now, unsigned *retry_aft
 {
     pthread_mutex_lock(&rl->mu);
     rl_entry *e = lookup(rl, key, now, true);
+    if (!e) {
+        /* a key too long to store is refused rather than never counted */
+        pthread_mutex_unlock(&rl->mu);
+        if (retry_after)
+            *retry_after = rl->window_s;
+        return false;
+    }
     if (now - e->window_start >= (long)rl->window_s) {
         e->window_start = now;
         e->count = 0;
