@@ -39,6 +39,7 @@ struct db_tx {
     int pending;                 /* statements sent whose results are not yet read */
     bool failed;                 /* a statement failed: the rest is aborted */
     bool lost;                   /* the connection broke */
+    bool commit_sent;            /* COMMIT went out: whether it happened is the server's word */
     db_error err;
     PGresult *results[DB_MAX_RESULTS];
     int nresults;
@@ -361,6 +362,7 @@ static bool tx_finish(db_tx *tx, bool commit)
         const char *end = commit && !tx->failed ? "COMMIT" : "ROLLBACK";
         if (PQsendQueryParams(pg, end, 0, NULL, NULL, NULL, NULL, 0))
             tx->pending++;
+        tx->commit_sent = end[0] == 'C';
         if (!PQpipelineSync(pg) || PQflush(pg) != 0)
             tx->lost = true;
         while (!tx->lost && tx->pending > 0)
@@ -404,7 +406,9 @@ db_status db_run(db_pool *p, const db_begin *begin, db_tx_fn fn, void *ctx, db_e
         return DB_UNAVAILABLE;
     }
     db_status status = DB_FAILED;
+    bool rerun_after_loss = false;
     for (int attempt = 0; attempt < DB_MAX_ATTEMPTS; attempt++) {
+        bool pooled = c->pg && PQstatus(c->pg) == CONNECTION_OK;
         if (!conn_ensure(p, c, err)) {
             status = DB_UNAVAILABLE;
             break;
@@ -425,6 +429,14 @@ db_status db_run(db_pool *p, const db_begin *begin, db_tx_fn fn, void *ctx, db_e
         bool committed = tx_finish(&tx, outcome == DB_COMMIT);
         tx_clear_results(&tx);
         if (tx.lost) {
+            /* A pooled connection that died while idle (the database restarted) only shows
+             * it when used. Without COMMIT sent nothing of this transaction can have been
+             * committed, so it runs once more on a new connection instead of failing. */
+            if (pooled && !tx.commit_sent && !rerun_after_loss) {
+                rerun_after_loss = true;
+                stats_bump(p, &p->stats.failures);
+                continue;
+            }
             *err = tx.err;
             if (!err->message[0])
                 snprintf(err->message, sizeof err->message, "connection lost");

@@ -78,6 +78,13 @@ CREATE POLICY audit_read_facility ON audit_log FOR SELECT TO samspil_app
     USING ((SELECT app_role()) = 'facility_manager' AND facility_id = (SELECT app_org_id()));
 CREATE POLICY audit_owner ON audit_log TO CURRENT_USER USING (true) WITH CHECK (true);
 
+-- A manager reading a trail must see who is in it, also people of other teams and
+-- facilities who tried to reach a resident of theirs: managers see the accounts that appear
+-- in the audit rows they may read (the subquery is itself under audit_log's policies).
+CREATE POLICY users_in_readable_audit ON users FOR SELECT TO samspil_app
+    USING ((SELECT app_role()) IN ('region_manager', 'facility_manager')
+           AND EXISTS (SELECT 1 FROM audit_log a WHERE a.user_id = users.id));
+
 -- Writes one audit row with the caller's identity from the transaction settings. The
 -- resident's team and facility are looked up here (as the owner) so that attempts on
 -- residents the caller may not see are still attributed to the right managers.

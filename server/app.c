@@ -98,17 +98,38 @@ PGresult *app_exec(app_call *c, const char *stmt, int n, const char *const *para
     return db_exec(c->tx, stmt, n, params);
 }
 
+/* The purpose the caller states for touching resident data (X-Access-Purpose) as the audit
+ * log keeps it: at most 200 characters, cut at a character boundary, and with the bytes of
+ * anything that is not UTF-8 replaced by '?', because the database refuses such text and
+ * would take the audit row, and with it the record of a refused attempt, down with it.
+ * The route when no purpose is given. An arena string. */
+const char *app_access_purpose(http_request *req)
+{
+    const char *h = http_header(req, "X-Access-Purpose");
+    if (!h || !*h)
+        return req->route;
+    bool utf8 = json_utf8_len(h) >= 0;
+    char *out = arena_alloc(req->arena, strlen(h) + 1);
+    size_t o = 0;
+    const unsigned char *p = (const unsigned char *)h;
+    for (int chars = 0; *p && chars < 200; chars++) {
+        if (!utf8 || *p < 0x80) {
+            out[o++] = *p < 0x80 ? (char)*p : '?';
+            p++;
+            continue;
+        }
+        do
+            out[o++] = (char)*p++;
+        while ((*p & 0xC0) == 0x80);
+    }
+    out[o] = '\0';
+    return out;
+}
+
 void app_audit(app_call *c, const char *action, const char *resource_type,
                const char *resource_id, const char *resident_id, const char *outcome)
 {
-    const char *purpose = http_header(c->req, "X-Access-Purpose");
-    char buf[201];
-    if (purpose) {
-        snprintf(buf, sizeof buf, "%s", purpose);
-        purpose = buf;
-    } else {
-        purpose = c->req->route;
-    }
+    const char *purpose = app_access_purpose(c->req);
     const char *p[] = {action, resource_type, resource_id, resident_id, purpose, outcome};
     db_queue(c->tx, "audit_write", 6, p);
 }
@@ -232,8 +253,15 @@ static db_outcome run_body(db_tx *tx, void *p)
                 return app_fail(c, 409, "idempotency-in-progress",
                                 "A request with this Idempotency-Key is still being handled.",
                                 NULL);
+            /* the first response as stored below: body and the headers that go with it */
             c->status = (unsigned)atoi(db_val(g, 0, 2));
-            c->body = json_loads(db_val(g, 0, 3) ? db_val(g, 0, 3) : "null", 0, NULL);
+            json_t *saved = json_loads(db_val(g, 0, 3) ? db_val(g, 0, 3) : "{}", 0, NULL);
+            json_t *body = json_object_get(saved, "body");
+            c->body = body && !json_is_null(body) ? json_incref(body) : NULL;
+            const char *location = json_str(saved, "location"), *etag = json_str(saved, "etag");
+            c->location = location ? arena_strdup(c->req->arena, location) : NULL;
+            c->etag = etag ? arena_strdup(c->req->arena, etag) : NULL;
+            json_decref(saved);
             c->is_problem = c->status >= 400;
             rc->replayed = true;
             return DB_ROLLBACK; /* nothing to change */
@@ -243,7 +271,11 @@ static db_outcome run_body(db_tx *tx, void *p)
     if (out == DB_COMMIT && rc->idem_key && c->status) {
         char st[16];
         snprintf(st, sizeof st, "%u", c->status);
-        char *text = c->body ? json_dumps(c->body, JSON_COMPACT) : NULL;
+        /* a replay must answer exactly as the first time, Location and ETag included */
+        json_t *saved = json_pack("{s:O?, s:s?, s:s?}", "body", c->body, "location",
+                                  c->location, "etag", c->etag);
+        char *text = saved ? json_dumps(saved, JSON_COMPACT) : NULL;
+        json_decref(saved);
         const char *params[] = {rc->idem_key, st, text};
         db_queue(tx, "idem_store", 3, params);
         free(text);
@@ -331,7 +363,9 @@ void app_run(http_request *req, app_fn fn, void *ctx, unsigned flags)
 json_t *app_body(http_request *req, const json_field *fields, size_t nfields)
 {
     const char *ct = http_header(req, "Content-Type");
-    if (!ct || strncasecmp(ct, "application/json", 16) != 0) {
+    /* the media type exactly, optionally followed by parameters: not application/jsonp */
+    if (!ct || strncasecmp(ct, "application/json", 16) != 0 ||
+        (ct[16] != '\0' && ct[16] != ';' && ct[16] != ' ' && ct[16] != '\t')) {
         problem_send(req, 415, "unsupported-media-type", NULL,
                      "Send the body as application/json.");
         return NULL;

@@ -106,6 +106,10 @@ db_outcome app_fail_field(app_call *c, const char *field, const char *reason);
 void app_audit(app_call *c, const char *action, const char *resource_type,
                const char *resource_id, const char *resident_id, const char *outcome);
 
+/* The purpose the caller states for touching resident data (X-Access-Purpose), sanitised
+ * for the audit log (200 characters, valid UTF-8), or the route. Arena string. */
+const char *app_access_purpose(http_request *req);
+
 /* Runs a registered statement with the transaction of c. NULL on failure. */
 PGresult *app_exec(app_call *c, const char *stmt, int n, const char *const *params);
 

@@ -17,8 +17,12 @@
 #define SESSION_COOKIE "samspil_session"
 
 static const db_stmt auth_stmts[] = {
-    {"auth_lookup", "SELECT id, name, role, org_id, active, password_hash, session_version "
-                    "FROM auth_lookup($1)"},
+    /* Always one row: the address as the database spells it (the account's identity for the
+     * log-in limit, whether or not it exists), and the account's columns when it does. */
+    {"auth_lookup",
+     "SELECT lower($1::text) AS account, a.id, a.name, a.role, a.org_id, a.active, "
+     "  a.password_hash, a.session_version "
+     "FROM (SELECT 1) one LEFT JOIN auth_lookup($1::text) a ON true"},
     {"auth_me",
      "SELECT u.id, u.email, u.name, u.role, u.org_id, o.name AS org_name, o.kind AS org_kind "
      "FROM users u JOIN organizations o ON o.id = u.org_id WHERE u.id = app_user_id()"},
@@ -40,6 +44,7 @@ static void unauthorized(http_request *req, const char *code, const char *detail
 typedef struct lookup_ctx {
     const char *email;
     bool found, active;
+    char account[1024]; /* lower(email) by the database's rules, found or not */
     char id[40], name[201], role[32], org[40], hash[256];
     long sv;
 } lookup_ctx;
@@ -52,7 +57,9 @@ static db_outcome lookup_tx(app_call *c)
     PGresult *r = app_exec(c, "auth_lookup", 1, p);
     if (!r)
         return DB_ROLLBACK;
-    if (db_rows(r) == 1) {
+    const char *account = db_rows(r) == 1 ? db_get(r, 0, "account") : NULL;
+    snprintf(l->account, sizeof l->account, "%s", account ? account : "");
+    if (db_rows(r) == 1 && db_get(r, 0, "id")) {
         l->found = true;
         snprintf(l->id, sizeof l->id, "%s", db_get(r, 0, "id"));
         snprintf(l->name, sizeof l->name, "%s", db_get(r, 0, "name"));
@@ -185,15 +192,20 @@ void auth_login(http_request *req)
     json_t *body = app_body(req, login_fields, sizeof login_fields / sizeof login_fields[0]);
     if (!body)
         return;
-    char email[256];
-    snprintf(email, sizeof email, "%s", json_str(body, "email"));
-    for (char *p = email; *p; p++)
-        if (*p >= 'A' && *p <= 'Z')
-            *p = (char)(*p - 'A' + 'a');
     const char *password = json_str(body, "password");
+    lookup_ctx l = {.email = json_str(body, "email")};
+    if (!lookup_account(req, &l))
+        return;
 
-    char account_key[300], addr_key[80];
-    snprintf(account_key, sizeof account_key, "a:%s", email);
+    /* Failures count per account, keyed by the address as the database compares it (so no
+     * other spelling of it gets around the limit, and unknown addresses count the same way),
+     * hashed to a fixed length; and per client address. */
+    unsigned char digest[16];
+    char digest_hex[33], account_key[40], addr_key[80];
+    crypto_generichash(digest, sizeof digest, (const unsigned char *)l.account,
+                       strlen(l.account), NULL, 0);
+    sodium_bin2hex(digest_hex, sizeof digest_hex, digest, sizeof digest);
+    snprintf(account_key, sizeof account_key, "a:%s", digest_hex);
     snprintf(addr_key, sizeof addr_key, "ip:%s", req->client_addr);
     long now = (long)time(NULL);
     unsigned retry = 0;
@@ -203,9 +215,6 @@ void auth_login(http_request *req)
         return;
     }
 
-    lookup_ctx l = {.email = email};
-    if (!lookup_account(req, &l))
-        return;
     /* The same Argon2id work whether or not the account exists. */
     const char *hash = l.found && l.hash[0] ? l.hash : app.dummy_hash;
     bool ok = crypto_pwhash_str_verify(hash, password, strlen(password)) == 0;
@@ -226,8 +235,8 @@ void auth_login(http_request *req)
     }
     char expires[32];
     app_rfc3339(exp, expires, sizeof expires);
-    json_t *user = json_pack("{s:s, s:s, s:s, s:s, s:s}", "id", l.id, "email", email, "name",
-                             l.name, "role", l.role, "org_id", l.org);
+    json_t *user = json_pack("{s:s, s:s, s:s, s:s, s:s}", "id", l.id, "email", l.account,
+                             "name", l.name, "role", l.role, "org_id", l.org);
     json_t *out = json_pack("{s:s, s:s, s:o}", "token", token, "expires_at", expires, "user", user);
     cookie(req, token, app.cfg.jwt_ttl_seconds);
     sodium_memzero(token, strlen(token));

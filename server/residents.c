@@ -48,6 +48,7 @@ static const db_stmt resident_stmts[] = {
      "JOIN organizations f ON f.id = p.facility_id JOIN organizations t ON t.id = p.team_id"},
 };
 
+
 void residents_register(void)
 {
     db_register(resident_stmts, sizeof resident_stmts / sizeof resident_stmts[0]);
@@ -85,7 +86,7 @@ static db_outcome list_tx(app_call *c)
     list_ctx *l = c->ctx;
     char lim[16];
     snprintf(lim, sizeof lim, "%d", l->limit);
-    const char *p[] = {l->after_name, l->after_id, lim, c->req->route};
+    const char *p[] = {l->after_name, l->after_id, lim, app_access_purpose(c->req)};
     PGresult *r = app_exec(c, "residents_list", 4, p);
     if (!r)
         return DB_ROLLBACK;
@@ -113,7 +114,7 @@ void residents_list(http_request *req)
 static db_outcome get_tx(app_call *c)
 {
     const char *id = c->ctx;
-    const char *p[] = {id, c->req->route};
+    const char *p[] = {id, app_access_purpose(c->req)};
     PGresult *r = app_exec(c, "residents_get", 2, p);
     if (!r)
         return DB_ROLLBACK;

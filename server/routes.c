@@ -113,6 +113,11 @@ void routes_dispatch(http_request *req, void *cls)
         if (modules[m])
             match = find_route(modules[m]->routes, modules[m]->count, req, allow, sizeof allow);
 
+    /* Every API answer, errors and refusals included, is private to its caller. */
+    bool api = strncmp(req->path, "/api/", 5) == 0 || strcmp(req->path, "/api") == 0;
+    if (api)
+        http_add_header(req, "Cache-Control", "no-store");
+
     if (!match || !(match->flags & ROUTE_NO_RATE_LIMIT)) {
         unsigned retry = 0;
         if (!ratelimit_hit(app.requests, req->client_addr, (long)time(NULL), &retry)) {
@@ -125,7 +130,6 @@ void routes_dispatch(http_request *req, void *cls)
         }
     }
 
-    bool api = strncmp(req->path, "/api/", 5) == 0 || strcmp(req->path, "/api") == 0;
     if (!match) {
         if (allow[0]) {
             http_add_header(req, "Allow", allow);
@@ -136,15 +140,10 @@ void routes_dispatch(http_request *req, void *cls)
         } else {
             req->route = "static";
             static_serve(req);
-            return;
         }
-        if (api)
-            http_add_header(req, "Cache-Control", "no-store");
         return;
     }
     req->route = match->pattern;
-    if (api)
-        http_add_header(req, "Cache-Control", "no-store");
 
     /* Unsafe requests carrying an Origin must come from ours, authenticated or not
      * (this also stops login CSRF). */
@@ -168,9 +167,10 @@ void routes_dispatch(http_request *req, void *cls)
         }
         if (!(match->roles & who->role_bit)) {
             if (match->flags & ROUTE_RESIDENT_DATA) {
-                audit_denied(req, req->params[0] && json_is_uuid(req->params[0])
-                                      ? req->params[0]
-                                      : NULL);
+                /* the resident is in the path or, for lists about one, the query */
+                const char *resident = req->params[0] ? req->params[0]
+                                                      : http_query(req, "resident_id");
+                audit_denied(req, json_is_uuid(resident) ? resident : NULL);
                 return;
             }
             problem_send(req, 403, "forbidden", NULL, "Your role does not give access to this.");

@@ -24,13 +24,19 @@ static const db_stmt user_stmts[] = {
     {"users_create",
      "INSERT INTO users (email, name, role, org_id, password_hash) "
      "VALUES (lower($1), $2, $3, $4::uuid, $5) RETURNING " USER_COLUMNS},
+    /* Two statements because the application role may write password_hash but never read
+     * it, and any mention of the column on the right-hand side is a read. */
     {"users_update",
      "UPDATE users u SET name = coalesce($2, u.name), role = coalesce($3, u.role), "
      "  org_id = coalesce($4::uuid, u.org_id), active = coalesce($5::boolean, u.active), "
-     "  password_hash = coalesce($6, u.password_hash), "
      "  session_version = u.session_version + CASE WHEN (u.active AND $5::boolean = false) "
-     "    OR $6 IS NOT NULL OR $3 <> u.role OR $4::uuid <> u.org_id THEN 1 ELSE 0 END, "
+     "    OR $3 <> u.role OR $4::uuid <> u.org_id THEN 1 ELSE 0 END, "
      "  updated_at = now() "
+     "WHERE u.id = $1::uuid RETURNING " USER_COLUMNS},
+    {"users_update_password",
+     "UPDATE users u SET name = coalesce($2, u.name), role = coalesce($3, u.role), "
+     "  org_id = coalesce($4::uuid, u.org_id), active = coalesce($5::boolean, u.active), "
+     "  password_hash = $6, session_version = u.session_version + 1, updated_at = now() "
      "WHERE u.id = $1::uuid RETURNING " USER_COLUMNS},
 };
 
@@ -186,7 +192,8 @@ static db_outcome update_tx(app_call *c)
                        json_str(w->body, "org_id"),
                        active ? (json_is_true(active) ? "true" : "false") : NULL,
                        w->hash};
-    PGresult *r = app_exec(c, "users_update", 6, p);
+    PGresult *r = w->hash ? app_exec(c, "users_update_password", 6, p)
+                          : app_exec(c, "users_update", 5, p);
     if (!r)
         return DB_ROLLBACK;
     if (db_rows(r) != 1)

@@ -2,10 +2,14 @@
  * it: integration-test support; see it.h.
  */
 #include "it.h"
+#include "it_check.h"
 
 #include <arpa/inet.h>
 #include <curl/curl.h>
+#include <errno.h>
+#include <jwt.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -152,11 +156,38 @@ static size_t on_header(char *ptr, size_t size, size_t n, void *ud)
     return on_data(ptr, size, n, ud);
 }
 
-it_response *it_request(const char *method, const char *path, const char *token,
-                        const char *body, const char *const *headers)
+static char source_address[64];
+
+void it_set_source_address(const char *ip)
+{
+    snprintf(source_address, sizeof source_address, "%s", ip ? ip : "");
+}
+
+struct it_client {
+    CURL *curl;
+};
+
+it_client *it_client_new(void)
+{
+    it_client *c = calloc(1, sizeof *c);
+    c->curl = curl_easy_init();
+    return c;
+}
+
+void it_client_free(it_client *c)
+{
+    if (!c)
+        return;
+    curl_easy_cleanup(c->curl);
+    free(c);
+}
+
+it_response *it_client_request(it_client *cl, const char *method, const char *path,
+                               const char *token, const char *body, const char *const *headers)
 {
     it_response *r = calloc(1, sizeof *r);
-    CURL *c = curl_easy_init();
+    CURL *c = cl->curl;
+    curl_easy_reset(c);
     char url[2048];
     snprintf(url, sizeof url, "%s%s", base_url, path);
     buf b = {0}, h = {0};
@@ -176,12 +207,18 @@ it_response *it_request(const char *method, const char *path, const char *token,
     }
     hl = curl_slist_append(hl, "Expect:");
     curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_PATH_AS_IS, 1L); /* send dot segments as written */
     curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
     if (strcmp(method, "HEAD") == 0)
         curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
     if (body) {
         curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
         curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+    }
+    if (source_address[0]) {
+        char iface[80];
+        snprintf(iface, sizeof iface, "host!%s", source_address);
+        curl_easy_setopt(c, CURLOPT_INTERFACE, iface);
     }
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
@@ -190,14 +227,24 @@ it_response *it_request(const char *method, const char *path, const char *token,
     curl_easy_setopt(c, CURLOPT_HEADERDATA, &h);
     curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    if (curl_easy_perform(c) == CURLE_OK)
+    if (curl_easy_perform(c) == CURLE_OK) {
         curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
+        curl_easy_getinfo(c, CURLINFO_NUM_CONNECTS, &r->connects);
+    }
     curl_slist_free_all(hl);
-    curl_easy_cleanup(c);
     r->body = b.p ? b.p : strdup("");
     r->body_len = b.len;
     r->headers = h.p ? h.p : strdup("");
     r->json = json_loadb(r->body, r->body_len, 0, NULL);
+    return r;
+}
+
+it_response *it_request(const char *method, const char *path, const char *token,
+                        const char *body, const char *const *headers)
+{
+    it_client *c = it_client_new();
+    it_response *r = it_client_request(c, method, path, token, body, headers);
+    it_client_free(c);
     return r;
 }
 
@@ -229,20 +276,317 @@ char *it_header(const it_response *r, const char *name)
     return NULL;
 }
 
-char *it_login(const char *email)
+char *it_login_as(const char *email, const char *password)
 {
-    char body[512];
-    snprintf(body, sizeof body, "{\"email\":\"%s\",\"password\":\"demo-password\"}", email);
+    json_t *o = json_pack("{s:s, s:s}", "email", email, "password", password);
+    char *body = json_dumps(o, JSON_COMPACT);
+    json_decref(o);
     it_response *r = it_request("POST", "/api/auth/login", NULL, body, NULL);
+    free(body);
     char *token = NULL;
     const char *t = json_string_value(json_object_get(r->json, "token"));
     if (r->status == 200 && t)
         token = strdup(t);
-    else
-        fprintf(stderr, "it: login of %s failed: %ld %s\n", email, r->status, r->body);
     it_response_free(r);
     return token;
 }
+
+char *it_login(const char *email)
+{
+    char *token = it_login_as(email, "demo-password");
+    if (!token)
+        fprintf(stderr, "it: login of %s failed\n", email);
+    return token;
+}
+
+const char *it_json_str(const it_response *r, const char *key)
+{
+    return json_string_value(json_object_get(r->json, key));
+}
+
+/* ---- problems ---- */
+
+bool it_problem_ok(const it_response *r, long status, const char *code, char *why,
+                   size_t why_len)
+{
+    char *ct = it_header(r, "Content-Type");
+    char *rid = it_header(r, "X-Request-Id");
+    bool ok = false;
+    const json_t *j = r->json;
+    const char *type = json_string_value(json_object_get(j, "type"));
+    const char *title = json_string_value(json_object_get(j, "title"));
+    const char *detail = json_string_value(json_object_get(j, "detail"));
+    const char *req_id = json_string_value(json_object_get(j, "request_id"));
+    const json_t *errors = json_object_get(j, "errors");
+    char want_type[160];
+    snprintf(want_type, sizeof want_type, "/problems/%s", code ? code : "");
+    if (r->status != status)
+        snprintf(why, why_len, "status %ld, expected %ld", r->status, status);
+    else if (!ct || strncmp(ct, "application/problem+json", 24) != 0)
+        snprintf(why, why_len, "Content-Type %s, expected application/problem+json",
+                 ct ? ct : "(none)");
+    else if (!json_is_object(j))
+        snprintf(why, why_len, "the body is not a JSON object");
+    else if (!type || strncmp(type, "/problems/", 10) != 0 || !type[10])
+        snprintf(why, why_len, "type missing or not /problems/<code>");
+    else if (code && strcmp(type, want_type) != 0)
+        snprintf(why, why_len, "type %s, expected %s", type, want_type);
+    else if (!title || !*title)
+        snprintf(why, why_len, "title missing");
+    else if (!json_is_integer(json_object_get(j, "status")) ||
+             json_integer_value(json_object_get(j, "status")) != status)
+        snprintf(why, why_len, "status member missing or not %ld", status);
+    else if (!detail)
+        snprintf(why, why_len, "detail missing");
+    else if (!rid || !req_id || strcmp(rid, req_id) != 0)
+        snprintf(why, why_len, "request_id %s does not match X-Request-Id %s",
+                 req_id ? req_id : "(none)", rid ? rid : "(none)");
+    else if (errors && (!json_is_array(errors) || json_array_size(errors) == 0))
+        snprintf(why, why_len, "errors is not a non-empty array");
+    else {
+        ok = true;
+        size_t i;
+        const json_t *e;
+        json_array_foreach(errors, i, e) {
+            if (!json_is_string(json_object_get(e, "field")) ||
+                !json_is_string(json_object_get(e, "reason"))) {
+                snprintf(why, why_len, "errors[%zu] lacks a string field or reason", i);
+                ok = false;
+                break;
+            }
+        }
+    }
+    if (ok && why_len)
+        why[0] = '\0';
+    free(ct);
+    free(rid);
+    return ok;
+}
+
+bool it_problem_has_field(const it_response *r, const char *field)
+{
+    size_t i;
+    const json_t *e;
+    json_array_foreach(json_object_get(r->json, "errors"), i, e) {
+        const char *f = json_string_value(json_object_get(e, "field"));
+        if (f && strcmp(f, field) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* ---- test data ---- */
+
+char *it_unique(const char *prefix)
+{
+    static unsigned counter;
+    unsigned rnd = 0;
+    FILE *f = fopen("/dev/urandom", "rb");
+    if (f) {
+        if (fread(&rnd, sizeof rnd, 1, f) != 1)
+            rnd = 0;
+        fclose(f);
+    }
+    char out[256];
+    snprintf(out, sizeof out, "%s-%ld-%u-%08x", prefix, (long)getpid(), ++counter, rnd);
+    return strdup(out);
+}
+
+char *it_create_user(const char *admin_token, const char *role, const char *org_id,
+                     const char *password, char **email_out)
+{
+    char *local = it_unique("it-user");
+    char email[320];
+    snprintf(email, sizeof email, "%s@test.demo", local);
+    free(local);
+    json_t *o = json_pack("{s:s, s:s, s:s, s:s}", "email", email, "name", "Test Person",
+                          "role", role, "org_id", org_id);
+    if (password)
+        json_object_set_new(o, "password", json_string(password));
+    char *body = json_dumps(o, JSON_COMPACT);
+    json_decref(o);
+    it_response *r = it_request("POST", "/api/users", admin_token, body, NULL);
+    free(body);
+    const char *id = it_json_str(r, "id");
+    if (r->status != 201 || !id) {
+        fprintf(stderr, "it: creating a user failed: %ld %s\n", r->status, r->body);
+        abort();
+    }
+    char *out = strdup(id);
+    if (email_out)
+        *email_out = strdup(email);
+    it_response_free(r);
+    return out;
+}
+
+/* ---- tokens ---- */
+
+static char *jwt_sign(const char *claims, jwt_alg_t alg, const unsigned char *key, int key_len)
+{
+    jwt_t *jwt = NULL;
+    char *out = NULL;
+    if (jwt_new(&jwt) != 0)
+        return NULL;
+    if (jwt_add_grants_json(jwt, claims) == 0 && jwt_set_alg(jwt, alg, key, key_len) == 0)
+        out = jwt_encode_str(jwt);
+    jwt_free(jwt);
+    return out;
+}
+
+char *it_jwt_hs256(const char *claims, const char *key, size_t key_len)
+{
+    if (!key) {
+        key = getenv("JWT_SECRET");
+        key_len = key ? strlen(key) : 0;
+    }
+    if (!key)
+        return NULL;
+    return jwt_sign(claims, JWT_ALG_HS256, (const unsigned char *)key, (int)key_len);
+}
+
+static char *read_all(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    char *p = malloc(65536);
+    size_t n = p ? fread(p, 1, 65535, f) : 0;
+    fclose(f);
+    if (p)
+        p[n] = '\0';
+    *len = n;
+    return p;
+}
+
+char *it_jwt_rs256(const char *claims, const char *private_pem_file)
+{
+    size_t len = 0;
+    char *pem = read_all(private_pem_file, &len);
+    if (!pem)
+        return NULL;
+    char *out = jwt_sign(claims, JWT_ALG_RS256, (const unsigned char *)pem, (int)len);
+    free(pem);
+    return out;
+}
+
+static void b64url(const unsigned char *in, size_t n, char *out)
+{
+    static const char tab[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    size_t o = 0;
+    for (size_t i = 0; i < n; i += 3) {
+        unsigned v = (unsigned)in[i] << 16;
+        if (i + 1 < n)
+            v |= (unsigned)in[i + 1] << 8;
+        if (i + 2 < n)
+            v |= in[i + 2];
+        out[o++] = tab[(v >> 18) & 63];
+        out[o++] = tab[(v >> 12) & 63];
+        if (i + 1 < n)
+            out[o++] = tab[(v >> 6) & 63];
+        if (i + 2 < n)
+            out[o++] = tab[v & 63];
+    }
+    out[o] = '\0';
+}
+
+char *it_jwt_raw(const char *header, const char *payload, const unsigned char *sig,
+                 size_t sig_len)
+{
+    size_t hl = strlen(header), pl = strlen(payload);
+    char *out = malloc((hl + pl + sig_len) * 2 + 16);
+    b64url((const unsigned char *)header, hl, out);
+    strcat(out, ".");
+    b64url((const unsigned char *)payload, pl, out + strlen(out));
+    strcat(out, ".");
+    b64url(sig, sig_len, out + strlen(out));
+    return out;
+}
+
+/* ---- raw HTTP ---- */
+
+int it_raw_connect(void)
+{
+    int port = 0;
+    if (sscanf(base_url, "http://127.0.0.1:%d", &port) != 1)
+        return -1;
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((unsigned short)port),
+                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    if (fd < 0)
+        return -1;
+    if (connect(fd, (struct sockaddr *)&a, sizeof a) != 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+bool it_raw_send(int fd, const char *data, size_t len)
+{
+    while (len) {
+        ssize_t n = send(fd, data, len, MSG_NOSIGNAL);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return false;
+        data += n;
+        len -= (size_t)n;
+    }
+    return true;
+}
+
+it_response *it_raw_read(int fd, int timeout_ms)
+{
+    it_response *r = calloc(1, sizeof *r);
+    buf b = {0};
+    struct timespec start;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    size_t need = (size_t)-1; /* total bytes once the headers are known */
+    size_t head_len = 0;
+    for (;;) {
+        if (head_len && b.len >= need)
+            break;
+        struct timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        long elapsed = (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
+        if (elapsed >= timeout_ms)
+            break;
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        if (poll(&p, 1, (int)(timeout_ms - elapsed)) <= 0)
+            break;
+        char chunk[4096];
+        ssize_t n = recv(fd, chunk, sizeof chunk, 0);
+        if (n <= 0)
+            break;
+        on_data(chunk, 1, (size_t)n, &b);
+        if (!head_len && b.p) {
+            char *end = strstr(b.p, "\r\n\r\n");
+            if (end) {
+                head_len = (size_t)(end - b.p) + 4;
+                const char *cl = NULL;
+                for (char *line = b.p; line < end; line = strstr(line, "\r\n") + 2)
+                    if (strncasecmp(line, "Content-Length:", 15) == 0)
+                        cl = line + 15;
+                need = head_len + (cl ? strtoul(cl, NULL, 10) : 0);
+            }
+        }
+    }
+    if (head_len && b.len >= need) {
+        sscanf(b.p, "HTTP/1.%*d %ld", &r->status);
+        r->headers = strndup(b.p, head_len);
+        r->body = strndup(b.p + head_len, need - head_len);
+        r->body_len = need - head_len;
+    } else {
+        r->headers = strdup("");
+        r->body = strdup("");
+    }
+    free(b.p);
+    r->json = json_loadb(r->body, r->body_len, 0, NULL);
+    return r;
+}
+
+/* ---- database ---- */
 
 static PGconn *connect_env(const char *var)
 {
@@ -275,6 +619,18 @@ char *it_db_value(PGconn *c, const char *sql)
     return v;
 }
 
+char *it_db_value_params(PGconn *c, const char *sql, int n, const char *const *params)
+{
+    PGresult *r = PQexecParams(c, sql, n, NULL, params, NULL, NULL, 0);
+    char *v = NULL;
+    if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) > 0 && !PQgetisnull(r, 0, 0))
+        v = strdup(PQgetvalue(r, 0, 0));
+    else if (PQresultStatus(r) != PGRES_TUPLES_OK)
+        fprintf(stderr, "it: %s: %s", sql, PQerrorMessage(c));
+    PQclear(r);
+    return v;
+}
+
 static bool pg_ctl(const char *action)
 {
     const char *data = getenv("TEST_PGDATA");
@@ -297,4 +653,16 @@ bool it_db_stop(void)
 bool it_db_start(void)
 {
     return pg_ctl("start");
+}
+
+int it_run_suite(Suite *s)
+{
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    int rc = it_server_stop();
+    if (rc != 0)
+        fprintf(stderr, "it: the server exited with status %d (a sanitizer report above?)\n", rc);
+    return failed == 0 && rc == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -1,0 +1,331 @@
+/*
+ * The audit trail: every read of a resident's data leaves a row, committed with the read;
+ * the managers of the resident's team and facility can see who looked, when, why and
+ * whether it was allowed; nobody else can, and nobody can remove a row.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "it_check.h"
+#include "json.h"
+
+#define AUDIT_ENGEN_1 "/api/audit?resident_id=" IT_RESIDENT_ENGEN_1
+
+/* Columns of the audit rows a request wrote, read as the owner; a new reference to an array
+ * of objects. */
+static json_t *audit_rows_of(const it_response *r)
+{
+    char *rid = it_header(r, "X-Request-Id");
+    ck_assert_ptr_nonnull(rid);
+    PGconn *db = it_db_owner();
+    const char *p[] = {rid};
+    PGresult *res = PQexecParams(
+        db,
+        "SELECT coalesce(json_agg(json_build_object('user_id', user_id, 'user_role', user_role, "
+        "  'org_id', org_id, 'action', action, 'resource_type', resource_type, 'resource_id', "
+        "  resource_id, 'resident_id', resident_id, 'team_id', team_id, 'facility_id', "
+        "  facility_id, 'purpose', purpose, 'outcome', outcome, 'client_addr', client_addr, "
+        "  'age', extract(epoch FROM now() - at)) ORDER BY id), '[]')::text "
+        "FROM audit_log WHERE request_id = $1",
+        1, NULL, p, NULL, NULL, 0);
+    ck_assert_int_eq(PQresultStatus(res), PGRES_TUPLES_OK);
+    json_t *rows = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
+    ck_assert_ptr_nonnull(rows);
+    PQclear(res);
+    PQfinish(db);
+    free(rid);
+    return rows;
+}
+
+static const char *row_str(const json_t *rows, size_t i, const char *key)
+{
+    return json_string_value(json_object_get(json_array_get(rows, i), key));
+}
+
+START_TEST(test_read_is_audited_with_the_read)
+{
+    char *t = it_login("clinician@slagelse.demo");
+    const char *h[] = {"X-Access-Purpose: weekly visit", NULL};
+    it_response *r = it_request("GET", "/api/residents/" IT_RESIDENT_ENGEN_1, t, NULL, h);
+    IT_ASSERT_STATUS(r, 200);
+    /* committed before the answer left: visible at once to another connection */
+    json_t *rows = audit_rows_of(r);
+    ck_assert_int_eq(json_array_size(rows), 1);
+    ck_assert_str_eq(row_str(rows, 0, "user_id"), IT_USER_CLINICIAN_SLAGELSE);
+    ck_assert_str_eq(row_str(rows, 0, "user_role"), "region_clinician");
+    ck_assert_str_eq(row_str(rows, 0, "org_id"), IT_TEAM_SLAGELSE);
+    ck_assert_str_eq(row_str(rows, 0, "action"), "read");
+    ck_assert_str_eq(row_str(rows, 0, "resource_type"), "resident");
+    ck_assert_str_eq(row_str(rows, 0, "resource_id"), IT_RESIDENT_ENGEN_1);
+    ck_assert_str_eq(row_str(rows, 0, "resident_id"), IT_RESIDENT_ENGEN_1);
+    ck_assert_str_eq(row_str(rows, 0, "team_id"), IT_TEAM_SLAGELSE);
+    ck_assert_str_eq(row_str(rows, 0, "facility_id"), IT_FACILITY_ENGEN);
+    ck_assert_str_eq(row_str(rows, 0, "purpose"), "weekly visit");
+    ck_assert_str_eq(row_str(rows, 0, "outcome"), "allowed");
+    ck_assert_str_eq(row_str(rows, 0, "client_addr"), "127.0.0.1");
+    ck_assert_msg(json_number_value(json_object_get(json_array_get(rows, 0), "age")) < 60,
+                  "audit time is not the time of the read");
+    json_decref(rows);
+    it_response_free(r);
+
+    /* a page of the caseload: one row per resident shown, no more */
+    r = it_request("GET", "/api/residents?limit=3", t, NULL, NULL);
+    IT_ASSERT_STATUS(r, 200);
+    rows = audit_rows_of(r);
+    ck_assert_int_eq(json_array_size(rows), 3);
+    json_t *items = json_object_get(r->json, "items");
+    for (size_t i = 0; i < 3; i++) {
+        ck_assert_str_eq(row_str(rows, i, "action"), "search");
+        ck_assert_str_eq(row_str(rows, i, "outcome"), "allowed");
+        bool shown = false;
+        for (size_t k = 0; k < json_array_size(items); k++)
+            shown |= strcmp(json_string_value(json_object_get(json_array_get(items, k), "id")),
+                            row_str(rows, i, "resident_id")) == 0;
+        ck_assert_msg(shown, "audited a resident that was not shown");
+    }
+    json_decref(rows);
+    it_response_free(r);
+    free(t);
+}
+END_TEST
+
+/* The trail item written by request_id, or NULL. */
+static json_t *find_item(json_t *items, const char *request_id)
+{
+    size_t i;
+    json_t *it;
+    json_array_foreach(items, i, it) {
+        const char *rid = json_string_value(json_object_get(it, "request_id"));
+        if (rid && strcmp(rid, request_id) == 0)
+            return it;
+    }
+    return NULL;
+}
+
+START_TEST(test_managers_see_who_looked)
+{
+    /* one allowed read by the Slagelse clinician, one refused attempt from Holbæk */
+    char *clin = it_login("clinician@slagelse.demo");
+    it_response *read = it_request("GET", "/api/residents/" IT_RESIDENT_ENGEN_1, clin, NULL, NULL);
+    IT_ASSERT_STATUS(read, 200);
+    char *read_id = it_header(read, "X-Request-Id");
+    char *other = it_login("clinician@holbaek.demo");
+    it_response *tried = it_request("GET", "/api/residents/" IT_RESIDENT_ENGEN_1, other, NULL,
+                                    NULL);
+    IT_ASSERT_PROBLEM(tried, 404, "not-found");
+    char *tried_id = it_header(tried, "X-Request-Id");
+
+    const char *managers[] = {"manager@slagelse.demo", "manager@engen.demo"};
+    for (size_t m = 0; m < 2; m++) {
+        char *t = it_login(managers[m]);
+        it_response *r = it_request("GET", AUDIT_ENGEN_1 "&limit=200", t, NULL, NULL);
+        IT_ASSERT_STATUS(r, 200);
+        json_t *items = json_object_get(r->json, "items");
+        json_t *a = find_item(items, read_id);
+        ck_assert_msg(a != NULL, "%s does not see the read", managers[m]);
+        ck_assert_str_eq(json_string_value(json_object_get(a, "user_name")),
+                         "Camilla Kristensen");
+        ck_assert_str_eq(json_string_value(json_object_get(a, "org_name")), "F-ACT Slagelse");
+        ck_assert_str_eq(json_string_value(json_object_get(a, "action")), "read");
+        ck_assert_str_eq(json_string_value(json_object_get(a, "outcome")), "allowed");
+        ck_assert_ptr_nonnull(json_string_value(json_object_get(a, "at")));
+        json_t *d = find_item(items, tried_id);
+        ck_assert_msg(d != NULL, "%s does not see the refused attempt", managers[m]);
+        ck_assert_str_eq(json_string_value(json_object_get(d, "user_name")), "Henrik Lund");
+        ck_assert_str_eq(json_string_value(json_object_get(d, "outcome")), "denied");
+        /* newest first */
+        json_int_t prev = -1;
+        size_t i;
+        json_t *it;
+        json_array_foreach(items, i, it) {
+            json_int_t id = json_integer_value(json_object_get(it, "id"));
+            if (prev >= 0)
+                ck_assert_msg(id < prev, "trail not newest first");
+            prev = id;
+        }
+        /* reading the trail is itself on the trail */
+        json_t *rows = audit_rows_of(r);
+        ck_assert_int_eq(json_array_size(rows), 1);
+        ck_assert_str_eq(row_str(rows, 0, "resource_type"), "audit_log");
+        ck_assert_str_eq(row_str(rows, 0, "outcome"), "allowed");
+        json_decref(rows);
+        it_response_free(r);
+        free(t);
+    }
+    free(tried_id);
+    free(read_id);
+    it_response_free(tried);
+    it_response_free(read);
+    free(other);
+    free(clin);
+}
+END_TEST
+
+START_TEST(test_trail_pages)
+{
+    char *clin = it_login("clinician@slagelse.demo");
+    for (int i = 0; i < 3; i++) {
+        it_response *r =
+            it_request("GET", "/api/residents/" IT_RESIDENT_ENGEN_1, clin, NULL, NULL);
+        it_response_free(r);
+    }
+    free(clin);
+    char *t = it_login("manager@slagelse.demo");
+    char path[1024] = AUDIT_ENGEN_1 "&limit=1";
+    json_int_t prev = -1;
+    for (int page = 0; page < 3; page++) {
+        it_response *r = it_request("GET", path, t, NULL, NULL);
+        IT_ASSERT_STATUS(r, 200);
+        json_t *items = json_object_get(r->json, "items");
+        ck_assert_int_eq(json_array_size(items), 1);
+        json_int_t id = json_integer_value(json_object_get(json_array_get(items, 0), "id"));
+        if (prev >= 0)
+            ck_assert_msg(id < prev, "page %d repeats or skips back: %lld after %lld", page,
+                          (long long)id, (long long)prev);
+        prev = id;
+        const char *next = it_json_str(r, "next");
+        ck_assert_ptr_nonnull(next);
+        snprintf(path, sizeof path, AUDIT_ENGEN_1 "&limit=1&cursor=%s", next);
+        it_response_free(r);
+    }
+    /* a cursor of another resident's trail is refused */
+    char *cursor = strstr(path, "cursor=");
+    char other[1200];
+    snprintf(other, sizeof other, "/api/audit?resident_id=40000000-0000-4000-8000-000000000002&%s",
+             cursor);
+    it_response *r = it_request("GET", other, t, NULL, NULL);
+    IT_ASSERT_PROBLEM(r, 400, "bad-query");
+    it_response_free(r);
+    free(t);
+}
+END_TEST
+
+START_TEST(test_others_cannot_read_trails)
+{
+    const char *who[] = {"clinician@slagelse.demo", "staff@engen.demo", "admin@samspil.demo"};
+    for (size_t i = 0; i < 3; i++) {
+        char *t = it_login(who[i]);
+        it_response *r = it_request("GET", AUDIT_ENGEN_1, t, NULL, NULL);
+        IT_ASSERT_PROBLEM(r, 403, "forbidden");
+        ck_assert_ptr_null(json_object_get(r->json, "items"));
+        /* and the attempt is itself recorded */
+        json_t *rows = audit_rows_of(r);
+        ck_assert_int_eq(json_array_size(rows), 1);
+        ck_assert_str_eq(row_str(rows, 0, "outcome"), "denied");
+        ck_assert_str_eq(row_str(rows, 0, "resident_id"), IT_RESIDENT_ENGEN_1);
+        json_decref(rows);
+        it_response_free(r);
+        free(t);
+    }
+}
+END_TEST
+
+START_TEST(test_manager_of_another_team)
+{
+    const char *managers[] = {"manager@slagelse.demo", "manager@engen.demo"};
+    for (size_t i = 0; i < 2; i++) {
+        char *t = it_login(managers[i]);
+        it_response *r =
+            it_request("GET", "/api/audit?resident_id=" IT_RESIDENT_SKOVEN_1, t, NULL, NULL);
+        IT_ASSERT_PROBLEM(r, 404, "not-found");
+        ck_assert_ptr_null(json_object_get(r->json, "items"));
+        it_response_free(r);
+        r = it_request("GET", "/api/audit", t, NULL, NULL);
+        IT_ASSERT_PROBLEM(r, 400, "bad-query");
+        ck_assert(it_problem_has_field(r, "resident_id"));
+        it_response_free(r);
+        r = it_request("GET", "/api/audit?resident_id=x", t, NULL, NULL);
+        IT_ASSERT_PROBLEM(r, 400, "bad-query");
+        it_response_free(r);
+        free(t);
+    }
+}
+END_TEST
+
+/* A stated purpose is kept as far as it fits, and no purpose keeps an attempt off the trail. */
+START_TEST(test_odd_purposes)
+{
+    char *t = it_login("clinician@slagelse.demo");
+    /* 1 + 250 two-byte characters: more than 200 characters, and 200 bytes would end in
+     * the middle of one */
+    char hdr[1024] = "X-Access-Purpose: a";
+    for (int i = 0; i < 250; i++)
+        strcat(hdr, "\xc3\xa6");
+    const char *h[] = {hdr, NULL};
+    it_response *r = it_request("GET", "/api/residents/" IT_RESIDENT_ENGEN_1, t, NULL, h);
+    IT_ASSERT_STATUS(r, 200);
+    json_t *rows = audit_rows_of(r);
+    ck_assert_int_eq(json_array_size(rows), 1);
+    const char *purpose = row_str(rows, 0, "purpose");
+    ck_assert_ptr_nonnull(purpose);
+    ck_assert_int_eq(json_utf8_len(purpose), 200);
+    ck_assert_int_eq(strncmp(purpose, "a\xc3\xa6", 3), 0);
+    json_decref(rows);
+    it_response_free(r);
+
+    /* not UTF-8 at all, on a refused attempt: still a 404, still on the trail */
+    const char *bad[] = {"X-Access-Purpose: look\xff\xfe around", NULL};
+    r = it_request("GET", "/api/residents/" IT_RESIDENT_SKOVEN_1, t, NULL, bad);
+    IT_ASSERT_PROBLEM(r, 404, "not-found");
+    rows = audit_rows_of(r);
+    ck_assert_int_eq(json_array_size(rows), 1);
+    ck_assert_str_eq(row_str(rows, 0, "outcome"), "denied");
+    ck_assert_str_eq(row_str(rows, 0, "purpose"), "look?? around");
+    json_decref(rows);
+    it_response_free(r);
+    /* and on a list */
+    r = it_request("GET", "/api/residents?limit=2", t, NULL, bad);
+    IT_ASSERT_STATUS(r, 200);
+    rows = audit_rows_of(r);
+    ck_assert_int_eq(json_array_size(rows), 2);
+    ck_assert_str_eq(row_str(rows, 0, "purpose"), "look?? around");
+    json_decref(rows);
+    it_response_free(r);
+    free(t);
+}
+END_TEST
+
+START_TEST(test_rows_cannot_be_removed)
+{
+    char *t = it_login("staff@engen.demo");
+    it_response *r = it_request("GET", "/api/residents/" IT_RESIDENT_ENGEN_1, t, NULL, NULL);
+    IT_ASSERT_STATUS(r, 200);
+    char *rid = it_header(r, "X-Request-Id");
+    const char *p[] = {rid};
+    PGconn *db = it_db_owner();
+    PGresult *res = PQexecParams(db, "DELETE FROM audit_log WHERE request_id = $1", 1, NULL, p,
+                                 NULL, NULL, 0);
+    ck_assert_int_eq(PQresultStatus(res), PGRES_FATAL_ERROR);
+    PQclear(res);
+    res = PQexecParams(db, "UPDATE audit_log SET user_id = NULL WHERE request_id = $1", 1, NULL,
+                       p, NULL, NULL, 0);
+    ck_assert_int_eq(PQresultStatus(res), PGRES_FATAL_ERROR);
+    PQclear(res);
+    char *n = it_db_value_params(
+        db, "SELECT count(*) FROM audit_log WHERE request_id = $1 AND user_id IS NOT NULL", 1, p);
+    ck_assert_str_eq(n, "1");
+    free(n);
+    PQfinish(db);
+    free(rid);
+    it_response_free(r);
+    free(t);
+}
+END_TEST
+
+int main(void)
+{
+    it_server_start(NULL);
+    Suite *s = suite_create("audit");
+    TCase *tc = tcase_create("trail");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_read_is_audited_with_the_read);
+    tcase_add_test(tc, test_managers_see_who_looked);
+    tcase_add_test(tc, test_trail_pages);
+    tcase_add_test(tc, test_others_cannot_read_trails);
+    tcase_add_test(tc, test_manager_of_another_team);
+    tcase_add_test(tc, test_odd_purposes);
+    tcase_add_test(tc, test_rows_cannot_be_removed);
+    suite_add_tcase(s, tc);
+    return it_run_suite(s);
+}

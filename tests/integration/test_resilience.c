@@ -1,0 +1,247 @@
+/*
+ * Staying up: when the database goes away the server answers 503 problems (and /readyz
+ * says so) instead of failing or exiting, and recovers by itself when the database is back.
+ * A SIGTERM lets requests in flight finish before the server exits with status 0.
+ *
+ * The outage test stops the shared test cluster (it_db_stop) and the readiness test makes
+ * the schema look foreign; main() undoes both whatever happened, so a failure here cannot
+ * spoil the database for the tests after it.
+ */
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "it_check.h"
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+typedef struct load_arg {
+    const char *token;
+    long status;
+} load_arg;
+
+static void *load(void *p)
+{
+    load_arg *a = p;
+    it_response *r = it_request("GET", "/api/residents", a->token, NULL, NULL);
+    a->status = r->status;
+    it_response_free(r);
+    return NULL;
+}
+
+START_TEST(test_database_outage)
+{
+    char *t = it_login("clinician@slagelse.demo");
+    ck_assert_ptr_nonnull(t);
+    /* open several pooled connections, so more than one goes stale in the outage */
+    pthread_t th[6];
+    load_arg args[6];
+    for (int i = 0; i < 6; i++) {
+        args[i] = (load_arg){.token = t};
+        pthread_create(&th[i], NULL, load, &args[i]);
+    }
+    for (int i = 0; i < 6; i++) {
+        pthread_join(th[i], NULL);
+        ck_assert_int_eq(args[i].status, 200);
+    }
+
+    ck_assert_msg(it_db_stop(), "could not stop the test cluster (TEST_PGDATA?)");
+
+    /* every request that needs the database: a clean 503, never a 500 */
+    for (int i = 0; i < 8; i++) {
+        const char *path = i % 2 ? "/api/residents" : "/api/me";
+        it_response *r = it_request("GET", path, t, NULL, NULL);
+        IT_ASSERT_PROBLEM(r, 503, "database-unavailable");
+        char *ra = it_header(r, "Retry-After");
+        ck_assert_msg(ra != NULL, "503 without Retry-After");
+        free(ra);
+        it_response_free(r);
+    }
+    it_response *r = it_request("POST", "/api/auth/login", NULL,
+                                "{\"email\":\"staff@engen.demo\",\"password\":\"demo-password\"}",
+                                NULL);
+    IT_ASSERT_PROBLEM(r, 503, NULL);
+    it_response_free(r);
+    r = it_request("GET", "/readyz", NULL, NULL, NULL);
+    IT_ASSERT_PROBLEM(r, 503, NULL);
+    it_response_free(r);
+    /* the process itself is alive and says so */
+    r = it_request("GET", "/healthz", NULL, NULL, NULL);
+    IT_ASSERT_STATUS(r, 200);
+    it_response_free(r);
+    ck_assert_int_eq(kill(it_server_pid(), 0), 0);
+
+    ck_assert_msg(it_db_start(), "could not start the test cluster again");
+
+    /* back within a few seconds, without a restart */
+    double deadline = now_s() + 15;
+    long status = 0;
+    while (now_s() < deadline) {
+        r = it_request("GET", "/api/me", t, NULL, NULL);
+        status = r->status;
+        ck_assert_msg(status == 200 || status == 503, "status %ld while recovering: %s", status,
+                      r->body);
+        it_response_free(r);
+        if (status == 200)
+            break;
+        sleep_ms(200);
+    }
+    ck_assert_msg(status == 200, "no recovery within 15 s");
+    r = it_request("GET", "/readyz", NULL, NULL, NULL);
+    IT_ASSERT_STATUS(r, 200);
+    it_response_free(r);
+    /* and it stays recovered: no stale pooled connection fails a later request */
+    for (int round = 0; round < 3; round++) {
+        for (int i = 0; i < 6; i++) {
+            args[i] = (load_arg){.token = t};
+            pthread_create(&th[i], NULL, load, &args[i]);
+        }
+        for (int i = 0; i < 6; i++) {
+            pthread_join(th[i], NULL);
+            ck_assert_msg(args[i].status == 200, "after recovery: status %ld", args[i].status);
+        }
+    }
+    char *t2 = it_login("staff@engen.demo");
+    ck_assert_ptr_nonnull(t2);
+    free(t2);
+    free(t);
+}
+END_TEST
+
+/* A quick database restart (a fail-over, a minor upgrade) that no request saw happen: the
+ * pooled connections are all dead, yet no user should get an error for it afterwards. */
+START_TEST(test_quick_restart_goes_unnoticed)
+{
+    char *t = it_login("staff@engen.demo");
+    ck_assert_ptr_nonnull(t);
+    pthread_t th[6];
+    load_arg args[6];
+    for (int i = 0; i < 6; i++) {
+        args[i] = (load_arg){.token = t};
+        pthread_create(&th[i], NULL, load, &args[i]);
+    }
+    for (int i = 0; i < 6; i++) {
+        pthread_join(th[i], NULL);
+        ck_assert_int_eq(args[i].status, 200);
+    }
+    ck_assert(it_db_stop());
+    ck_assert(it_db_start());
+    for (int i = 0; i < 6; i++) {
+        it_response *r = it_request("GET", i % 2 ? "/api/me" : "/api/residents", t, NULL, NULL);
+        ck_assert_msg(r->status == 200, "request %d after the restart: %ld %s", i, r->status,
+                      r->body);
+        it_response_free(r);
+    }
+    for (int i = 0; i < 6; i++) {
+        args[i] = (load_arg){.token = t};
+        pthread_create(&th[i], NULL, load, &args[i]);
+    }
+    for (int i = 0; i < 6; i++) {
+        pthread_join(th[i], NULL);
+        ck_assert_msg(args[i].status == 200, "concurrent request after the restart: %ld",
+                      args[i].status);
+    }
+    free(t);
+}
+END_TEST
+
+#define PROBE_MIGRATION "9999_it_resilience_probe"
+
+static void remove_probe_migration(void)
+{
+    PGconn *db = it_db_owner();
+    PQclear(PQexec(db, "DELETE FROM schema_migrations WHERE version = '" PROBE_MIGRATION "'"));
+    PQfinish(db);
+}
+
+/* A database migrated past (or behind) this build is not ready: /readyz says so. */
+START_TEST(test_schema_mismatch_is_not_ready)
+{
+    PGconn *db = it_db_owner();
+    PGresult *res = PQexec(db, "INSERT INTO schema_migrations (version, checksum) VALUES ('"
+                               PROBE_MIGRATION "', 'x')");
+    ck_assert_int_eq(PQresultStatus(res), PGRES_COMMAND_OK);
+    PQclear(res);
+    PQfinish(db);
+    it_response *r = it_request("GET", "/readyz", NULL, NULL, NULL);
+    remove_probe_migration(); /* before asserting: a failure must not leave it behind */
+    IT_ASSERT_PROBLEM(r, 503, "schema-mismatch");
+    it_response_free(r);
+    r = it_request("GET", "/readyz", NULL, NULL, NULL);
+    IT_ASSERT_STATUS(r, 200);
+    it_response_free(r);
+}
+END_TEST
+
+/* SIGTERM while a log-in is on its way in: it is still read, handled and answered. */
+START_TEST(test_graceful_shutdown)
+{
+    /* a server of this test's own, so its exit status can be waited for here */
+    it_server_start(NULL);
+    const char *body = "{\"email\":\"staff@skoven.demo\",\"password\":\"demo-password\"}";
+    char head[512];
+    snprintf(head, sizeof head,
+             "POST /api/auth/login HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+             "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n",
+             strlen(body));
+    int fd = it_raw_connect();
+    ck_assert_int_ge(fd, 0);
+    ck_assert(it_raw_send(fd, head, strlen(head)));
+    ck_assert(it_raw_send(fd, body, 10));
+    sleep_ms(300); /* the headers have arrived: the request is in flight */
+
+    /* an idle keep-alive connection must not hold the shutdown up */
+    it_client *idle = it_client_new();
+    it_response *r = it_client_request(idle, "GET", "/healthz", NULL, NULL, NULL);
+    IT_ASSERT_STATUS(r, 200);
+    it_response_free(r);
+
+    double t0 = now_s();
+    ck_assert_int_eq(kill(it_server_pid(), SIGTERM), 0);
+    sleep_ms(300);
+    ck_assert(it_raw_send(fd, body + 10, strlen(body) - 10));
+    r = it_raw_read(fd, 10000);
+    IT_ASSERT_STATUS(r, 200);
+    ck_assert_ptr_nonnull(it_json_str(r, "token"));
+    it_response_free(r);
+    close(fd);
+
+    int rc = it_server_stop();
+    ck_assert_msg(rc == 0, "the server exited with status %d", rc);
+    ck_assert_msg(now_s() - t0 < 5, "shutdown took %.1f s", now_s() - t0);
+    it_client_free(idle);
+}
+END_TEST
+
+int main(void)
+{
+    it_server_start(NULL);
+    Suite *s = suite_create("resilience");
+    TCase *tc = tcase_create("resilience");
+    tcase_set_timeout(tc, 90);
+    tcase_add_test(tc, test_database_outage);
+    tcase_add_test(tc, test_quick_restart_goes_unnoticed);
+    tcase_add_test(tc, test_schema_mismatch_is_not_ready);
+    tcase_add_test(tc, test_graceful_shutdown);
+    suite_add_tcase(s, tc);
+    int rc = it_run_suite(s);
+    /* whatever happened above, leave the database running for the next test program */
+    it_db_start();
+    remove_probe_migration();
+    return rc;
+}
