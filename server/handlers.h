@@ -18,11 +18,13 @@ void auth_me(http_request *req);
 void organizations_register(void);
 void organizations_list(http_request *req);
 void organizations_create(http_request *req);
+void organizations_get(http_request *req);
 
 /* users.c */
 void users_register(void);
 void users_list(http_request *req);
 void users_create(http_request *req);
+void users_get(http_request *req);
 void users_update(http_request *req);
 
 /* residents.c */

@@ -14,6 +14,8 @@ static const db_stmt org_stmts[] = {
      "SELECT id, kind, name, address, authority, serving_team_id, created_at "
      "FROM organizations WHERE ($1::text IS NULL OR (name, id) > ($1, $2::uuid)) "
      "ORDER BY name, id LIMIT $3::integer"},
+    {"org_get", "SELECT id, kind, name, address, authority, serving_team_id, created_at "
+                "FROM organizations WHERE id = $1::uuid"},
     {"org_create",
      "INSERT INTO organizations (kind, name, address, authority, serving_team_id) "
      "SELECT $1, $2, coalesce($3, ''), $4, $5::uuid "
@@ -108,4 +110,23 @@ void organizations_create(http_request *req)
     json_t *b = app_body(req, org_fields, sizeof org_fields / sizeof org_fields[0]);
     if (b)
         app_run(req, create_tx, b, APP_IDEMPOTENT);
+}
+
+static db_outcome get_tx(app_call *c)
+{
+    const char *p[] = {c->ctx};
+    PGresult *r = app_exec(c, "org_get", 1, p);
+    if (!r)
+        return DB_ROLLBACK;
+    if (db_rows(r) != 1)
+        return app_fail(c, 404, "not-found", "No such organisation.", NULL);
+    app_reply(c, 200, org_json(r, 0));
+    return DB_COMMIT;
+}
+
+void organizations_get(http_request *req)
+{
+    const char *id = app_param_uuid(req, 0);
+    if (id)
+        app_run(req, get_tx, (void *)id, 0);
 }

@@ -26,7 +26,9 @@ static const route routes[] = {
     /* administration: accounts and organisations, never resident data */
     {"GET",   "/api/organizations",       organizations_list,   ROLE_ADMIN, 0},
     {"POST",  "/api/organizations",       organizations_create, ROLE_ADMIN, 0},
+    {"GET",   "/api/organizations/{id}",  organizations_get,    ROLE_ADMIN, 0},
     {"GET",   "/api/users",               users_list,           ROLE_ADMIN, 0},
+    {"GET",   "/api/users/{id}",          users_get,            ROLE_ADMIN, 0},
     {"POST",  "/api/users",               users_create,         ROLE_ADMIN, 0},
     {"PATCH", "/api/users/{id}",          users_update,         ROLE_ADMIN, 0},
     /* residents */

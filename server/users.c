@@ -21,6 +21,7 @@ static const db_stmt user_stmts[] = {
      "WHERE ($1::text IS NULL OR (name, id) > ($1, $2::uuid)) "
      "  AND ($4::uuid IS NULL OR org_id = $4::uuid) "
      "ORDER BY name, id LIMIT $3::integer"},
+    {"users_get", "SELECT " USER_COLUMNS " FROM users WHERE id = $1::uuid"},
     {"users_create",
      "INSERT INTO users (email, name, role, org_id, password_hash) "
      "VALUES (lower($1), $2, $3, $4::uuid, $5) RETURNING " USER_COLUMNS},
@@ -215,4 +216,23 @@ void users_update(http_request *req)
         return;
     }
     app_run(req, update_tx, &w, 0);
+}
+
+static db_outcome get_tx(app_call *c)
+{
+    const char *p[] = {c->ctx};
+    PGresult *r = app_exec(c, "users_get", 1, p);
+    if (!r)
+        return DB_ROLLBACK;
+    if (db_rows(r) != 1)
+        return app_fail(c, 404, "not-found", "No such user.", NULL);
+    app_reply(c, 200, user_json(r, 0));
+    return DB_COMMIT;
+}
+
+void users_get(http_request *req)
+{
+    const char *id = app_param_uuid(req, 0);
+    if (id)
+        app_run(req, get_tx, (void *)id, 0);
 }

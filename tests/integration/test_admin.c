@@ -81,6 +81,11 @@ START_TEST(test_create_organisations)
     snprintf(want, sizeof want, "/api/organizations/%s", id);
     ck_assert_ptr_nonnull(loc);
     ck_assert_str_eq(loc, want);
+    /* the Location names the new organisation */
+    it_response *got = it_request("GET", loc, admin, NULL, NULL);
+    IT_ASSERT_STATUS(got, 200);
+    ck_assert_str_eq(it_json_str(got, "name"), name);
+    it_response_free(got);
     free(loc);
     ck_assert_int_eq(owner_count("SELECT count(*) FROM organizations WHERE name = $1", name), 1);
     it_response_free(r);
@@ -175,6 +180,12 @@ START_TEST(test_create_user)
     snprintf(want, sizeof want, "/api/users/%s", id);
     ck_assert_ptr_nonnull(loc);
     ck_assert_str_eq(loc, want);
+    /* the Location names the new account, still without any password material */
+    it_response *got = it_request("GET", loc, admin, NULL, NULL);
+    IT_ASSERT_STATUS(got, 200);
+    ck_assert_str_eq(it_json_str(got, "email"), email);
+    ck_assert_ptr_null(strstr(got->body, "argon2"));
+    it_response_free(got);
     free(loc);
 
     /* the password is stored hashed, and works */
