@@ -37,6 +37,7 @@ CREATE TABLE audit_log (
     id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     at            timestamptz NOT NULL DEFAULT now(),
     user_id       uuid,
+    user_name     text,          -- the actor's name at the time (set by a trigger)
     user_role     text,
     org_id        uuid,
     action        text NOT NULL CHECK (action IN ('read', 'search', 'create', 'update', 'delete')),
@@ -78,12 +79,20 @@ CREATE POLICY audit_read_facility ON audit_log FOR SELECT TO samspil_app
     USING ((SELECT app_role()) = 'facility_manager' AND facility_id = (SELECT app_org_id()));
 CREATE POLICY audit_owner ON audit_log TO CURRENT_USER USING (true) WITH CHECK (true);
 
--- A manager reading a trail must see who is in it, also people of other teams and
--- facilities who tried to reach a resident of theirs: managers see the accounts that appear
--- in the audit rows they may read (the subquery is itself under audit_log's policies).
-CREATE POLICY users_in_readable_audit ON users FOR SELECT TO samspil_app
-    USING ((SELECT app_role()) IN ('region_manager', 'facility_manager')
-           AND EXISTS (SELECT 1 FROM audit_log a WHERE a.user_id = users.id));
+-- The actor's name is kept in the row as it was at the time, so a manager reading a trail
+-- sees who it was (also people of other organisations who tried to reach a resident of
+-- theirs) without any read access to those accounts, and renaming an account later does
+-- not rewrite history.
+CREATE FUNCTION audit_log_actor_name() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp
+    AS $$
+    BEGIN
+        SELECT name INTO NEW.user_name FROM users WHERE id = NEW.user_id;
+        RETURN NEW;
+    END
+    $$;
+CREATE TRIGGER audit_log_actor_name BEFORE INSERT ON audit_log
+    FOR EACH ROW EXECUTE FUNCTION audit_log_actor_name();
 
 -- Writes one audit row with the caller's identity from the transaction settings. The
 -- resident's team and facility are looked up here (as the owner) so that attempts on

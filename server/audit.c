@@ -14,10 +14,10 @@
 static const db_stmt audit_stmts[] = {
     {"audit_resident_visible", "SELECT id FROM residents WHERE id = $1::uuid"},
     {"audit_list",
-     "SELECT a.id, a.at, a.user_id, u.name AS user_name, a.user_role, a.org_id, "
+     "SELECT a.id, a.at, a.user_id, a.user_name, a.user_role, a.org_id, "
      "  o.name AS org_name, a.action, a.resource_type, a.resource_id, a.purpose, a.outcome, "
      "  a.request_id, a.client_addr "
-     "FROM audit_log a LEFT JOIN users u ON u.id = a.user_id "
+     "FROM audit_log a "
      "LEFT JOIN organizations o ON o.id = a.org_id "
      "WHERE a.resident_id = $1::uuid AND ($2::bigint IS NULL OR a.id < $2::bigint) "
      "ORDER BY a.id DESC LIMIT $3::integer"},
