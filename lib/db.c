@@ -130,6 +130,9 @@ static bool conn_open(db_pool *p, db_conn *c, db_error *err)
         c->pg = NULL;
         return false;
     }
+    /* Times leave the server in UTC (RFC 3339 with Z); see db_rfc3339. */
+    PGresult *tz = PQexec(c->pg, "SET TimeZone = 'UTC'");
+    PQclear(tz);
     for (size_t i = 0; i < registry_len; i++) {
         PGresult *r = PQprepare(c->pg, registry[i]->name, registry[i]->sql, 0, NULL);
         if (PQresultStatus(r) != PGRES_COMMAND_OK) {
@@ -476,6 +479,32 @@ const char *db_val(const PGresult *r, int row, int col)
 const char *db_get(const PGresult *r, int row, const char *col)
 {
     return r ? db_val(r, row, PQfnumber(r, col)) : NULL;
+}
+
+bool db_is_timestamptz(const PGresult *r, int col)
+{
+    return r && col >= 0 && col < PQnfields(r) && PQftype(r, col) == 1184; /* TIMESTAMPTZOID */
+}
+
+size_t db_rfc3339(const char *pg, char *out, size_t len)
+{
+    /* "2026-11-23 12:14:43.123456+00" -> "2026-11-23T12:14:43.123456Z" */
+    size_t n = strlen(pg);
+    if (len < n + 4)
+        return 0;
+    memcpy(out, pg, n + 1);
+    if (n > 10 && out[10] == ' ')
+        out[10] = 'T';
+    if (n >= 3 && (strcmp(out + n - 3, "+00") == 0 || strcmp(out + n - 3, "-00") == 0)) {
+        out[n - 3] = 'Z';
+        out[n - 2] = '\0';
+        return n - 2;
+    }
+    if (n >= 3 && (out[n - 3] == '+' || out[n - 3] == '-')) { /* "+01" -> "+01:00" */
+        memcpy(out + n, ":00", 4);
+        return n + 3;
+    }
+    return n;
 }
 
 int db_rows(const PGresult *r)

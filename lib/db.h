@@ -87,5 +87,10 @@ const db_error *db_tx_error(const db_tx *tx);
 const char *db_val(const PGresult *r, int row, int col);
 const char *db_get(const PGresult *r, int row, const char *col);
 int db_rows(const PGresult *r);
+/* Whether a column is timestamptz, and its text as RFC 3339 (the pool's sessions run in UTC,
+ * so "2026-11-23 12:14:43.5+00" becomes "2026-11-23T12:14:43.5Z"). db_rfc3339 returns the
+ * length written, 0 when out is too small. */
+bool db_is_timestamptz(const PGresult *r, int col);
+size_t db_rfc3339(const char *pg, char *out, size_t len);
 
 #endif

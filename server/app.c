@@ -461,7 +461,14 @@ int app_limit(http_request *req)
 json_t *app_jstr(const PGresult *r, int row, const char *col)
 {
     const char *v = db_get(r, row, col);
-    return v ? json_string(v) : json_null();
+    if (!v)
+        return json_null();
+    if (db_is_timestamptz(r, PQfnumber(r, col))) {
+        char buf[64];
+        if (db_rfc3339(v, buf, sizeof buf))
+            return json_string(buf);
+    }
+    return json_string(v);
 }
 
 json_t *app_jbool(const PGresult *r, int row, const char *col)

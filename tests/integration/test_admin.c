@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "it_check.h"
+#include "json.h"
 
 #define OPS_ORG "10000000-0000-4000-8000-000000000099"
 
@@ -169,6 +170,8 @@ START_TEST(test_create_user)
     ck_assert_ptr_nonnull(id);
     ck_assert_str_eq(it_json_str(r, "email"), email); /* stored in lower case */
     ck_assert_str_eq(it_json_str(r, "role"), "facility_staff");
+    ck_assert_msg(json_is_timestamp(it_json_str(r, "created_at")), "created_at %s is not RFC 3339",
+                  it_json_str(r, "created_at"));
     ck_assert_str_eq(it_json_str(r, "org_id"), IT_FACILITY_SKOVEN);
     ck_assert(json_is_true(json_object_get(r->json, "active")));
     ck_assert_ptr_null(json_object_get(r->json, "password"));
