@@ -49,4 +49,14 @@ void static_serve(http_request *req);
 /* app.c */
 void app_register_app_statements(void);
 
+extern const struct route_table kip_routes; /* kip.c */
+extern const struct route_table reports_routes; /* reports.c */
+extern const struct route_table meetings_routes; /* meetings.c */
+extern const struct route_table monday_mail_routes; /* monday_mail.c */
+extern const struct route_table admissions_routes; /* admissions.c */
+extern const struct route_table residents_routes; /* residents.c */
+extern const struct route_table consents_routes; /* consents.c */
+extern const struct route_table conversations_routes; /* conversations.c */
+extern const struct route_table agreements_routes; /* agreements.c */
+
 #endif

@@ -1,7 +1,10 @@
 /*
- * residents: the caseload. Which residents a caller sees is decided by
- * row-level security (team for region staff, facility for facility staff,
- * none for admins); every read writes audit rows in the same statement.
+ * residents: the caseload and the shared F-ACT board. Which residents a caller
+ * sees is decided by row-level security (team for region staff, facility for
+ * facility staff, none for admins); every read writes audit rows in the same
+ * statement. Also: creating a resident of the caller's pair, changing its
+ * people, status and safety risk (If-Match), and turning its intensity up or
+ * down with a recorded reason.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +13,7 @@
 #include "app.h"
 #include "cursor.h"
 #include "handlers.h"
+#include "routes.h"
 
 /* The audit rows for the residents a statement returns, written by the same statement. */
 #define AUDIT_ROWS(action, from, purpose)                                                            \
@@ -20,38 +24,163 @@
     "  nullif(current_setting('app.request_id', true), ''), "                                 \
     "  nullif(current_setting('app.client_addr', true), '') FROM " from
 
+/* RFC 3339 in UTC with microseconds: also the sort key of time-ordered cursors. */
+#define RFC3339(x) "to_char((" x ") AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+
 #define RESIDENT_COLUMNS                                                                      \
     "r.id, r.name, r.date_of_birth, r.facility_id, r.team_id, r.contact_person_id, "          \
-    "r.responsible_clinician_id, r.status, r.version, r.created_at, r.updated_at"
+    "r.responsible_clinician_id, r.status, r.version, r.created_at, r.updated_at, "           \
+    "r.intensity, r.safety_risk, r.safety_note, r.safety_assessed_by, "                       \
+    RFC3339("r.safety_assessed_at") " AS safety_assessed_at, r.discharged_at"
+
+/* Names of the people and organisations of the residents in p. */
+#define RESIDENT_NAMES                                                                        \
+    "cp.name AS contact_person_name, rc.name AS clinician_name, sa.name AS safety_assessor_name, " \
+    "  f.name AS facility_name, t.name AS team_name "
+#define RESIDENT_JOINS                                                                        \
+    "LEFT JOIN users cp ON cp.id = p.contact_person_id "                                      \
+    "LEFT JOIN users rc ON rc.id = p.responsible_clinician_id "                               \
+    "LEFT JOIN users sa ON sa.id = p.safety_assessed_by "                                     \
+    "JOIN organizations f ON f.id = p.facility_id JOIN organizations t ON t.id = p.team_id "
+
+/* The caseload extras of a resident p, computed only for the rows of a page: the next
+ * planned conversation (the next planned visit that has the resident on its agenda, else
+ * the next planned visit of the pair), the last held conversation, this week's Monday-mail
+ * request for a talk and whether the resident is admitted now. Everything under the
+ * caller's row-level security. */
+#define CASELOAD_EXTRAS                                                                       \
+    ", coalesce(ag.id, nx.id) AS next_visit_id, "                                             \
+    RFC3339("coalesce(ag.starts_at, nx.starts_at)") " AS next_visit_at, "                     \
+    "  coalesce(ag.kind, nx.kind) AS next_visit_kind, (ag.id IS NOT NULL) AS next_on_agenda, " \
+    RFC3339("(SELECT max(cv.occurred_at) FROM conversations cv "                              \
+            "  WHERE cv.resident_id = p.id AND cv.outcome = 'held')") " AS last_held_at, "   \
+    "  resident_talk_requested(p.id, iso_week_of(current_date)) AS talk_requested_this_week, " \
+    "  resident_admitted_now(p.id) AS admitted "
+#define CASELOAD_JOINS                                                                        \
+    "LEFT JOIN LATERAL (SELECT v.id, v.starts_at, v.kind FROM visit_agenda a "                \
+    "  JOIN visits v ON v.id = a.visit_id WHERE a.resident_id = p.id AND v.status = 'planned' " \
+    "  AND v.starts_at >= now() ORDER BY v.starts_at, v.id LIMIT 1) ag ON true "              \
+    "LEFT JOIN LATERAL (SELECT v.id, v.starts_at, v.kind FROM visits v "                      \
+    "  WHERE v.team_id = p.team_id AND v.facility_id = p.facility_id AND v.status = 'planned' " \
+    "  AND v.starts_at >= now() ORDER BY v.starts_at, v.id LIMIT 1) nx ON ag.id IS NULL "
 
 static const db_stmt resident_stmts[] = {
     {"residents_list",
      "WITH page AS ("
      "  SELECT " RESIDENT_COLUMNS " FROM residents r "
      "  WHERE ($1::text IS NULL OR (r.name, r.id) > ($1, $2::uuid)) "
+     "    AND ($5::text IS NULL OR r.intensity = $5) "
+     "    AND ($6::uuid IS NULL OR r.contact_person_id = $6::uuid) "
+     "    AND ($7::uuid IS NULL OR r.responsible_clinician_id = $7::uuid) "
+     "    AND ($8::text IS NULL OR r.status = $8) "
      "  ORDER BY r.name, r.id LIMIT $3::integer + 1), "
      "shown AS (SELECT * FROM page ORDER BY name, id LIMIT $3::integer), "
      "audit AS (" AUDIT_ROWS("search", "shown x", "$4") ") "
-     "SELECT p.*, cp.name AS contact_person_name, rc.name AS clinician_name, "
-     "  f.name AS facility_name, t.name AS team_name "
-     "FROM page p LEFT JOIN users cp ON cp.id = p.contact_person_id "
-     "LEFT JOIN users rc ON rc.id = p.responsible_clinician_id "
-     "JOIN organizations f ON f.id = p.facility_id JOIN organizations t ON t.id = p.team_id "
+     "SELECT p.*, " RESIDENT_NAMES CASELOAD_EXTRAS
+     "FROM page p " RESIDENT_JOINS CASELOAD_JOINS
      "ORDER BY p.name, p.id"},
     {"residents_get",
      "WITH one AS (SELECT " RESIDENT_COLUMNS " FROM residents r WHERE r.id = $1::uuid), "
      "audit AS (" AUDIT_ROWS("read", "one x", "$2") ") "
-     "SELECT p.*, cp.name AS contact_person_name, rc.name AS clinician_name, "
-     "  f.name AS facility_name, t.name AS team_name "
-     "FROM one p LEFT JOIN users cp ON cp.id = p.contact_person_id "
-     "LEFT JOIN users rc ON rc.id = p.responsible_clinician_id "
-     "JOIN organizations f ON f.id = p.facility_id JOIN organizations t ON t.id = p.team_id"},
+     "SELECT p.*, " RESIDENT_NAMES CASELOAD_EXTRAS
+     "FROM one p " RESIDENT_JOINS CASELOAD_JOINS},
+    /* the same without an audit row: the reply to a change, audited as the change */
+    {"residents_one",
+     "WITH one AS (SELECT " RESIDENT_COLUMNS " FROM residents r WHERE r.id = $1::uuid) "
+     "SELECT p.*, " RESIDENT_NAMES CASELOAD_EXTRAS
+     "FROM one p " RESIDENT_JOINS CASELOAD_JOINS},
+    {"residents_facility",
+     "SELECT id, serving_team_id FROM organizations WHERE id = $1::uuid AND kind = 'facility'"},
+    {"residents_create",
+     "INSERT INTO residents (name, date_of_birth, facility_id, team_id, contact_person_id, "
+     "  responsible_clinician_id) "
+     "VALUES ($1, $2::date, $3::uuid, $4::uuid, $5::uuid, $6::uuid) RETURNING id"},
+    /* $3/$5 say whether contact person / clinician are to be set (to $4/$6, maybe NULL);
+     * a change of safety risk or note records who assessed it, and when */
+    {"residents_update",
+     "UPDATE residents r SET "
+     "  contact_person_id = CASE WHEN $3::boolean THEN $4::uuid ELSE r.contact_person_id END, "
+     "  responsible_clinician_id = CASE WHEN $5::boolean THEN $6::uuid "
+     "    ELSE r.responsible_clinician_id END, "
+     "  status = coalesce($7, r.status), "
+     "  discharged_at = CASE WHEN $7 = 'discharged' AND r.status <> 'discharged' THEN current_date "
+     "    WHEN $7 = 'active' THEN NULL ELSE r.discharged_at END, "
+     "  safety_risk = coalesce($8::boolean, r.safety_risk), "
+     "  safety_note = coalesce($9, r.safety_note), "
+     "  safety_assessed_by = CASE WHEN $8::boolean IS NOT NULL OR $9 IS NOT NULL "
+     "    THEN app_user_id() ELSE r.safety_assessed_by END, "
+     "  safety_assessed_at = CASE WHEN $8::boolean IS NOT NULL OR $9 IS NOT NULL "
+     "    THEN now() ELSE r.safety_assessed_at END, "
+     "  name = coalesce($10, r.name), date_of_birth = coalesce($11::date, r.date_of_birth), "
+     "  version = r.version + 1, updated_at = now() "
+     "WHERE r.id = $1::uuid AND r.version = $2::integer RETURNING r.id"},
+    {"residents_intensity_lock",
+     "SELECT intensity FROM residents WHERE id = $1::uuid FOR UPDATE"},
+    {"residents_intensity_set",
+     "UPDATE residents SET intensity = $2, version = version + 1, updated_at = now() "
+     "WHERE id = $1::uuid"},
+    {"residents_intensity_record",
+     "INSERT INTO intensity_changes (resident_id, from_level, to_level, reason, changed_by) "
+     "VALUES ($1::uuid, $2, $3, $4, app_user_id()) "
+     "RETURNING id, resident_id, from_level, to_level, reason, changed_by, "
+     RFC3339("changed_at") " AS changed_at, "
+     "  (SELECT name FROM users WHERE id = app_user_id()) AS changed_by_name"},
+    {"residents_intensity_history",
+     "SELECT ic.id, ic.resident_id, ic.from_level, ic.to_level, ic.reason, ic.changed_by, "
+     RFC3339("ic.changed_at") " AS changed_at, u.name AS changed_by_name "
+     "FROM intensity_changes ic LEFT JOIN users u ON u.id = ic.changed_by "
+     "WHERE ic.resident_id = $1::uuid "
+     "  AND ($2::text IS NULL OR (ic.changed_at, ic.id) < ($2::timestamptz, $3::uuid)) "
+     "ORDER BY ic.changed_at DESC, ic.id DESC LIMIT $4::integer + 1"},
+    {"residents_visible",
+     "SELECT id, intensity FROM residents WHERE id = $1::uuid"},
+    /* the F-ACT board: active residents in an intensive period, asking for a talk in this
+     * week's Monday mail, or admitted now; the latest shared summary as the caller may
+     * read it (row-level security on conversation_summaries decides) */
+    {"residents_board",
+     "WITH page AS ("
+     "  SELECT " RESIDENT_COLUMNS " FROM residents r "
+     "  WHERE r.status = 'active' "
+     "    AND ($1::text IS NULL OR (r.name, r.id) > ($1, $2::uuid)) "
+     "    AND (r.intensity = 'intensive' "
+     "         OR resident_talk_requested(r.id, iso_week_of(current_date)) "
+     "         OR resident_admitted_now(r.id)) "
+     "  ORDER BY r.name, r.id LIMIT $3::integer + 1), "
+     "shown AS (SELECT * FROM page ORDER BY name, id LIMIT $3::integer), "
+     "audit AS (" AUDIT_ROWS("search", "shown x", "$4") ") "
+     "SELECT p.*, " RESIDENT_NAMES CASELOAD_EXTRAS ", "
+     RFC3339("ic.changed_at") " AS intensity_changed_at, ic.reason AS intensity_reason, "
+     "  ls.body AS latest_summary, " RFC3339("ls.occurred_at") " AS latest_summary_at, "
+     "  consent_in_force(p.id, 'share_summary_with_facility') AS summary_shared "
+     "FROM page p " RESIDENT_JOINS CASELOAD_JOINS
+     "LEFT JOIN LATERAL (SELECT c.changed_at, c.reason FROM intensity_changes c "
+     "  WHERE c.resident_id = p.id ORDER BY c.changed_at DESC, c.id DESC LIMIT 1) ic ON true "
+     "LEFT JOIN LATERAL (SELECT s.body, cv.occurred_at FROM conversation_summaries s "
+     "  JOIN conversations cv ON cv.id = s.conversation_id WHERE s.resident_id = p.id "
+     "  ORDER BY cv.occurred_at DESC, cv.id DESC LIMIT 1) ls ON true "
+     "ORDER BY p.name, p.id"},
 };
-
 
 void residents_register(void)
 {
     db_register(resident_stmts, sizeof resident_stmts / sizeof resident_stmts[0]);
+}
+
+static bool caller_is_region(const app_call *c)
+{
+    return c->who && (c->who->role_bit & ROLES_REGION);
+}
+
+static json_t *next_conversation_json(const PGresult *r, int i)
+{
+    if (!db_get(r, i, "next_visit_id"))
+        return json_null();
+    json_t *o = json_object();
+    json_object_set_new(o, "visit_id", app_jstr(r, i, "next_visit_id"));
+    json_object_set_new(o, "starts_at", app_jstr(r, i, "next_visit_at"));
+    json_object_set_new(o, "visit_kind", app_jstr(r, i, "next_visit_kind"));
+    json_object_set_new(o, "on_agenda", app_jbool(r, i, "next_on_agenda"));
+    return o;
 }
 
 static json_t *resident_json(const PGresult *r, int i)
@@ -69,15 +198,61 @@ static json_t *resident_json(const PGresult *r, int i)
     json_object_set_new(o, "responsible_clinician_id", app_jstr(r, i, "responsible_clinician_id"));
     json_object_set_new(o, "responsible_clinician_name", app_jstr(r, i, "clinician_name"));
     json_object_set_new(o, "status", app_jstr(r, i, "status"));
+    json_object_set_new(o, "discharged_at", app_jstr(r, i, "discharged_at"));
+    json_object_set_new(o, "intensity", app_jstr(r, i, "intensity"));
+    json_t *safety = json_object();
+    json_object_set_new(safety, "risk", app_jbool(r, i, "safety_risk"));
+    json_object_set_new(safety, "note", app_jstr(r, i, "safety_note"));
+    json_object_set_new(safety, "assessed_by", app_jstr(r, i, "safety_assessed_by"));
+    json_object_set_new(safety, "assessed_by_name", app_jstr(r, i, "safety_assessor_name"));
+    json_object_set_new(safety, "assessed_at", app_jstr(r, i, "safety_assessed_at"));
+    json_object_set_new(o, "safety", safety);
+    json_object_set_new(o, "next_planned_conversation", next_conversation_json(r, i));
+    json_object_set_new(o, "last_held_conversation_at", app_jstr(r, i, "last_held_at"));
+    json_object_set_new(o, "talk_requested_this_week",
+                        app_jbool(r, i, "talk_requested_this_week"));
+    json_object_set_new(o, "admitted", app_jbool(r, i, "admitted"));
     json_object_set_new(o, "version", app_jint(r, i, "version"));
     json_object_set_new(o, "updated_at", app_jstr(r, i, "updated_at"));
     return o;
 }
 
-/* ---- list ---- */
+/* A query parameter that must be a UUID when given; false after sending a 400. */
+static bool query_uuid(http_request *req, const char *name, const char **out)
+{
+    *out = http_query(req, name);
+    if (!*out || json_is_uuid(*out))
+        return true;
+    json_t *errors = json_array();
+    problem_field(errors, name, "must be a UUID");
+    problem_send_errors(req, 400, "bad-query", NULL, "A filter is not a UUID.", errors);
+    return false;
+}
+
+/* A query parameter that must be one of values when given; false after sending a 400. */
+static bool query_enum(http_request *req, const char *name, const char *const *values,
+                       const char **out)
+{
+    *out = http_query(req, name);
+    if (!*out)
+        return true;
+    for (const char *const *v = values; *v; v++)
+        if (strcmp(*v, *out) == 0)
+            return true;
+    json_t *errors = json_array();
+    problem_field(errors, name, "is not one of the allowed values");
+    problem_send_errors(req, 400, "bad-query", NULL, "A filter has an unknown value.", errors);
+    return false;
+}
+
+static const char *const intensities[] = {"standard", "intensive", NULL};
+static const char *const statuses[] = {"active", "discharged", NULL};
+
+/* ---- list (the caseload) ---- */
 
 typedef struct list_ctx {
     const char *after_name, *after_id;
+    const char *intensity, *contact_person_id, *clinician_id, *status;
     int limit;
 } list_ctx;
 
@@ -86,8 +261,9 @@ static db_outcome list_tx(app_call *c)
     list_ctx *l = c->ctx;
     char lim[16];
     snprintf(lim, sizeof lim, "%d", l->limit);
-    const char *p[] = {l->after_name, l->after_id, lim, app_access_purpose(c->req)};
-    PGresult *r = app_exec(c, "residents_list", 4, p);
+    const char *p[] = {l->after_name,        l->after_id,     lim,      app_access_purpose(c->req),
+                       l->intensity,         l->contact_person_id, l->clinician_id, l->status};
+    PGresult *r = app_exec(c, "residents_list", 8, p);
     if (!r)
         return DB_ROLLBACK;
     json_t *items = json_array();
@@ -104,7 +280,11 @@ static db_outcome list_tx(app_call *c)
 void residents_list(http_request *req)
 {
     list_ctx l = {0};
-    if ((l.limit = app_limit(req)) < 0 || !cursor_parse(req, &l.after_name, &l.after_id))
+    if ((l.limit = app_limit(req)) < 0 || !cursor_parse(req, &l.after_name, &l.after_id) ||
+        !query_enum(req, "intensity", intensities, &l.intensity) ||
+        !query_enum(req, "status", statuses, &l.status) ||
+        !query_uuid(req, "contact_person_id", &l.contact_person_id) ||
+        !query_uuid(req, "clinician_id", &l.clinician_id))
         return;
     app_run(req, list_tx, &l, 0);
 }
@@ -135,3 +315,329 @@ void residents_get(http_request *req)
     if (id)
         app_run(req, get_tx, (void *)id, 0);
 }
+
+/* Replies with the resident as it is now (status, ETag). DB_ROLLBACK on failure. */
+static db_outcome reply_resident(app_call *c, const char *id, unsigned status)
+{
+    const char *p[] = {id};
+    PGresult *r = app_exec(c, "residents_one", 1, p);
+    if (!r || db_rows(r) != 1)
+        return DB_ROLLBACK;
+    c->etag = arena_printf(c->req->arena, "%s", db_get(r, 0, "version"));
+    app_reply(c, status, resident_json(r, 0));
+    return DB_COMMIT;
+}
+
+/* A refusal of a field the caller's side may not set (audited as denied). */
+static db_outcome refuse_region_field(app_call *c, const char *action, const char *id,
+                                      const char *field)
+{
+    app_audit(c, action, "resident", id, id, "denied");
+    json_t *errors = json_array();
+    problem_field(errors, field, "may be set by the F-ACT team only");
+    app_fail(c, 403, "region-only-field",
+             "Only the F-ACT team assesses a safety risk and names the responsible clinician.",
+             errors);
+    return DB_COMMIT;
+}
+
+/* ---- create ---- */
+
+static const json_field create_fields[] = {
+    {.name = "name", .type = JF_STRING, .required = true, .max_len = 200},
+    {.name = "date_of_birth", .type = JF_DATE, .required = true},
+    {.name = "facility_id", .type = JF_UUID},
+    {.name = "contact_person_id", .type = JF_UUID, .nullable = true},
+    {.name = "responsible_clinician_id", .type = JF_UUID, .nullable = true},
+};
+
+typedef struct write_ctx {
+    json_t *body;
+    const char *id;
+    const char *version;
+} write_ctx;
+
+static db_outcome create_tx(app_call *c)
+{
+    write_ctx *w = c->ctx;
+    bool region = caller_is_region(c);
+    const char *facility = json_str(w->body, "facility_id");
+    if (!region && json_str(w->body, "responsible_clinician_id"))
+        return refuse_region_field(c, "create", NULL, "responsible_clinician_id");
+    if (!facility && region)
+        return app_fail_field(c, "facility_id", "is required: the facility the resident lives at");
+    if (!facility)
+        facility = c->who->org_id;
+    const char *fp[] = {facility};
+    PGresult *f = app_exec(c, "residents_facility", 1, fp);
+    if (!f)
+        return DB_ROLLBACK;
+    const char *team = db_rows(f) == 1 ? db_get(f, 0, "serving_team_id") : NULL;
+    /* a resident of the caller's own pair only */
+    if (!team || (region && strcmp(team, c->who->org_id) != 0) ||
+        (!region && strcmp(facility, c->who->org_id) != 0))
+        return app_fail_field(c, "facility_id", "is not a facility your organisation works with");
+    const char *p[] = {json_str(w->body, "name"), json_str(w->body, "date_of_birth"), facility,
+                       team, json_str(w->body, "contact_person_id"),
+                       json_str(w->body, "responsible_clinician_id")};
+    PGresult *r = app_exec(c, "residents_create", 6, p);
+    if (!r)
+        return DB_ROLLBACK;
+    const char *id = arena_strdup(c->req->arena, db_get(r, 0, "id"));
+    app_audit(c, "create", "resident", id, id, "allowed");
+    c->location = arena_printf(c->req->arena, "/api/residents/%s", id);
+    return reply_resident(c, id, 201);
+}
+
+static void residents_create(http_request *req)
+{
+    write_ctx w = {0};
+    w.body = app_body(req, create_fields, sizeof create_fields / sizeof create_fields[0]);
+    if (w.body)
+        app_run(req, create_tx, &w, APP_IDEMPOTENT);
+}
+
+/* ---- update (If-Match) ---- */
+
+static const json_field update_fields[] = {
+    {.name = "name", .type = JF_STRING, .max_len = 200},
+    {.name = "date_of_birth", .type = JF_DATE},
+    {.name = "contact_person_id", .type = JF_UUID, .nullable = true},
+    {.name = "responsible_clinician_id", .type = JF_UUID, .nullable = true},
+    {.name = "status", .type = JF_ENUM, .enum_values = statuses},
+    {.name = "safety_risk", .type = JF_BOOL},
+    {.name = "safety_note", .type = JF_TEXT, .max_len = 2000},
+};
+
+static db_outcome update_tx(app_call *c)
+{
+    write_ctx *w = c->ctx;
+    json_t *b = w->body;
+    if (!caller_is_region(c)) {
+        static const char *const region_only[] = {"responsible_clinician_id", "safety_risk",
+                                                  "safety_note"};
+        for (size_t i = 0; i < sizeof region_only / sizeof region_only[0]; i++)
+            if (json_object_get(b, region_only[i]))
+                return refuse_region_field(c, "update", w->id, region_only[i]);
+    }
+    json_t *risk = json_object_get(b, "safety_risk");
+    const char *p[] = {w->id,
+                       w->version,
+                       json_object_get(b, "contact_person_id") ? "true" : "false",
+                       json_str(b, "contact_person_id"),
+                       json_object_get(b, "responsible_clinician_id") ? "true" : "false",
+                       json_str(b, "responsible_clinician_id"),
+                       json_str(b, "status"),
+                       risk ? (json_is_true(risk) ? "true" : "false") : NULL,
+                       json_str(b, "safety_note"),
+                       json_str(b, "name"),
+                       json_str(b, "date_of_birth")};
+    PGresult *r = app_exec(c, "residents_update", 11, p);
+    if (!r)
+        return DB_ROLLBACK;
+    if (db_rows(r) == 1) {
+        app_audit(c, "update", "resident", w->id, w->id, "allowed");
+        return reply_resident(c, w->id, 200);
+    }
+    const char *q[] = {w->id};
+    PGresult *now = app_exec(c, "residents_one", 1, q);
+    if (!now)
+        return DB_ROLLBACK;
+    if (db_rows(now) != 1) {
+        app_audit(c, "update", "resident", w->id, w->id, "denied");
+        app_fail(c, 404, "not-found", "No such resident.", NULL);
+        return DB_COMMIT;
+    }
+    return app_stale(c, resident_json(now, 0));
+}
+
+static void residents_update(http_request *req)
+{
+    write_ctx w = {0};
+    if (!(w.id = app_param_uuid(req, 0)) || !(w.version = app_if_match(req)))
+        return;
+    w.body = app_body(req, update_fields, sizeof update_fields / sizeof update_fields[0]);
+    if (!w.body)
+        return;
+    if (json_object_size(w.body) == 0) {
+        problem_send(req, 422, "validation-failed", NULL, "Nothing to change.");
+        return;
+    }
+    app_run(req, update_tx, &w, 0);
+}
+
+/* ---- intensity: turning it up or down, with who, when and why ---- */
+
+static const json_field intensity_fields[] = {
+    {.name = "level", .type = JF_ENUM, .required = true, .enum_values = intensities},
+    {.name = "reason", .type = JF_TEXT, .required = true, .min_len = 1, .max_len = 2000},
+};
+
+static json_t *intensity_json(const PGresult *r, int i)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "id", app_jstr(r, i, "id"));
+    json_object_set_new(o, "resident_id", app_jstr(r, i, "resident_id"));
+    json_object_set_new(o, "from_level", app_jstr(r, i, "from_level"));
+    json_object_set_new(o, "to_level", app_jstr(r, i, "to_level"));
+    json_object_set_new(o, "reason", app_jstr(r, i, "reason"));
+    json_object_set_new(o, "changed_by", app_jstr(r, i, "changed_by"));
+    json_object_set_new(o, "changed_by_name", app_jstr(r, i, "changed_by_name"));
+    json_object_set_new(o, "changed_at", app_jstr(r, i, "changed_at"));
+    return o;
+}
+
+static db_outcome intensity_tx(app_call *c)
+{
+    write_ctx *w = c->ctx;
+    const char *p[] = {w->id};
+    PGresult *r = app_exec(c, "residents_intensity_lock", 1, p);
+    if (!r)
+        return DB_ROLLBACK;
+    if (db_rows(r) != 1) {
+        app_audit(c, "update", "resident", w->id, w->id, "denied");
+        app_fail(c, 404, "not-found", "No such resident.", NULL);
+        return DB_COMMIT;
+    }
+    const char *from = arena_strdup(c->req->arena, db_get(r, 0, "intensity"));
+    const char *to = json_str(w->body, "level");
+    if (strcmp(from, to) == 0) {
+        json_t *errors = json_array();
+        problem_field(errors, "level", "is already the resident's intensity");
+        return app_fail(c, 422, "intensity-unchanged",
+                        "The resident already has this intensity; nothing was recorded.",
+                        errors);
+    }
+    const char *s[] = {w->id, to};
+    if (!app_exec(c, "residents_intensity_set", 2, s))
+        return DB_ROLLBACK;
+    const char *ip[] = {w->id, from, to, json_str(w->body, "reason")};
+    PGresult *rec = app_exec(c, "residents_intensity_record", 4, ip);
+    if (!rec)
+        return DB_ROLLBACK;
+    app_audit(c, "update", "intensity", db_get(rec, 0, "id"), w->id, "allowed");
+    c->location = arena_printf(c->req->arena, "/api/residents/%s/intensity", w->id);
+    app_reply(c, 201, intensity_json(rec, 0));
+    return DB_COMMIT;
+}
+
+static void residents_set_intensity(http_request *req)
+{
+    write_ctx w = {0};
+    if (!(w.id = app_param_uuid(req, 0)))
+        return;
+    w.body = app_body(req, intensity_fields, sizeof intensity_fields / sizeof intensity_fields[0]);
+    if (w.body)
+        app_run(req, intensity_tx, &w, APP_IDEMPOTENT);
+}
+
+typedef struct history_ctx {
+    const char *id;
+    const char *after_at, *after_id;
+    int limit;
+} history_ctx;
+
+static db_outcome intensity_history_tx(app_call *c)
+{
+    history_ctx *h = c->ctx;
+    const char *v[] = {h->id};
+    PGresult *r = app_exec(c, "residents_visible", 1, v);
+    if (!r)
+        return DB_ROLLBACK;
+    if (db_rows(r) != 1) {
+        app_audit(c, "read", "intensity", h->id, h->id, "denied");
+        app_fail(c, 404, "not-found", "No such resident.", NULL);
+        return DB_COMMIT;
+    }
+    const char *current = arena_strdup(c->req->arena, db_get(r, 0, "intensity"));
+    char lim[16];
+    snprintf(lim, sizeof lim, "%d", h->limit);
+    const char *p[] = {h->id, h->after_at, h->after_id, lim};
+    PGresult *hr = app_exec(c, "residents_intensity_history", 4, p);
+    if (!hr)
+        return DB_ROLLBACK;
+    json_t *items = json_array();
+    int n = db_rows(hr);
+    for (int i = 0; i < n && i < h->limit; i++)
+        json_array_append_new(items, intensity_json(hr, i));
+    json_t *next = n > h->limit ? cursor_make(db_get(hr, h->limit - 1, "changed_at"),
+                                              db_get(hr, h->limit - 1, "id"))
+                                : json_null();
+    app_audit(c, "read", "intensity", h->id, h->id, "allowed");
+    app_reply(c, 200,
+              json_pack("{s:s, s:o, s:o}", "current", current, "items", items, "next", next));
+    return DB_COMMIT;
+}
+
+static void residents_intensity_history(http_request *req)
+{
+    history_ctx h = {0};
+    if (!(h.id = app_param_uuid(req, 0)) || (h.limit = app_limit(req)) < 0 ||
+        !cursor_parse(req, &h.after_at, &h.after_id))
+        return;
+    app_run(req, intensity_history_tx, &h, 0);
+}
+
+/* ---- the F-ACT board ---- */
+
+static db_outcome board_tx(app_call *c)
+{
+    list_ctx *l = c->ctx;
+    char lim[16];
+    snprintf(lim, sizeof lim, "%d", l->limit);
+    const char *p[] = {l->after_name, l->after_id, lim, app_access_purpose(c->req)};
+    PGresult *r = app_exec(c, "residents_board", 4, p);
+    if (!r)
+        return DB_ROLLBACK;
+    bool region = caller_is_region(c);
+    json_t *items = json_array();
+    int n = db_rows(r);
+    for (int i = 0; i < n && i < l->limit; i++) {
+        json_t *o = resident_json(r, i);
+        json_t *why = json_array();
+        if (strcmp(db_get(r, i, "intensity"), "intensive") == 0)
+            json_array_append_new(why, json_string("intensive"));
+        if (db_get(r, i, "talk_requested_this_week")[0] == 't')
+            json_array_append_new(why, json_string("talk_requested"));
+        if (db_get(r, i, "admitted")[0] == 't')
+            json_array_append_new(why, json_string("admitted"));
+        json_object_set_new(o, "on_board_because", why);
+        json_object_set_new(o, "intensity_changed_at", app_jstr(r, i, "intensity_changed_at"));
+        json_object_set_new(o, "intensity_reason", app_jstr(r, i, "intensity_reason"));
+        /* what the database let the caller read of the latest shared summary */
+        json_object_set_new(o, "latest_summary", app_jstr(r, i, "latest_summary"));
+        json_object_set_new(o, "latest_summary_at", app_jstr(r, i, "latest_summary_at"));
+        bool hidden = !region && db_get(r, i, "summary_shared")[0] != 't';
+        json_object_set_new(o, "summary_hidden_reason",
+                            hidden ? json_string("no_consent") : json_null());
+        json_array_append_new(items, o);
+    }
+    json_t *next = n > l->limit ? cursor_make(db_get(r, l->limit - 1, "name"),
+                                              db_get(r, l->limit - 1, "id"))
+                                : json_null();
+    app_reply(c, 200, json_pack("{s:o, s:o}", "items", items, "next", next));
+    return DB_COMMIT;
+}
+
+static void residents_board(http_request *req)
+{
+    list_ctx l = {0};
+    if ((l.limit = app_limit(req)) < 0 || !cursor_parse(req, &l.after_name, &l.after_id))
+        return;
+    app_run(req, board_tx, &l, 0);
+}
+
+/* clang-format off */
+static const route residents_route_list[] = {
+    {"POST",  "/api/residents",                residents_create,            ROLES_CARE,   ROUTE_RESIDENT_DATA},
+    {"PATCH", "/api/residents/{id}",           residents_update,            ROLES_CARE,   ROUTE_RESIDENT_DATA},
+    {"POST",  "/api/residents/{id}/intensity", residents_set_intensity,     ROLES_REGION, ROUTE_RESIDENT_DATA},
+    {"GET",   "/api/residents/{id}/intensity", residents_intensity_history, ROLES_CARE,   ROUTE_RESIDENT_DATA},
+    {"GET",   "/api/board",                    residents_board,             ROLES_CARE,   ROUTE_RESIDENT_DATA},
+};
+/* clang-format on */
+
+/* The list and the single read sit in routes.c's core table (and residents_register is
+ * called from there), so this table registers no statements of its own. */
+const route_table residents_routes = {
+    residents_route_list, sizeof residents_route_list / sizeof residents_route_list[0], NULL};

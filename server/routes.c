@@ -43,6 +43,15 @@ static const route routes[] = {
 
 /* The domain modules' tables (each defined in its own file, declared in handlers.h). */
 static const route_table *const modules[] = {
+    &kip_routes,
+    &reports_routes,
+    &meetings_routes,
+    &monday_mail_routes,
+    &admissions_routes,
+    &residents_routes,
+    &consents_routes,
+    &conversations_routes,
+    &agreements_routes,
     NULL, /* keeps the array valid while no module is listed */
 };
 #define NMODULES (sizeof modules / sizeof modules[0])
@@ -59,6 +68,16 @@ void routes_register_statements(void)
     residents_register();
     audit_register();
     health_register();
+}
+
+void routes_foreach(void (*fn)(const route *r, void *cls), void *cls)
+{
+    for (size_t i = 0; i < NROUTES; i++)
+        fn(&routes[i], cls);
+    for (size_t m = 0; m < NMODULES; m++)
+        if (modules[m])
+            for (size_t i = 0; i < modules[m]->count; i++)
+                fn(&modules[m]->routes[i], cls);
 }
 
 static bool method_is(const char *m, const char *want)

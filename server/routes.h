@@ -40,4 +40,7 @@ void routes_complete(http_request *req, void *cls);
 /* Registers every resource's SQL statements. */
 void routes_register_statements(void);
 
+/* Calls fn for every route: the core table, then each module's table, in matching order. */
+void routes_foreach(void (*fn)(const route *r, void *cls), void *cls);
+
 #endif

@@ -1,0 +1,351 @@
+/*
+ * conversations: what happened when the team met (or tried to meet) a
+ * resident: when, how, the outcome, who took part, a shared summary and a
+ * clinical note. The rules of who takes part (a safety risk needs the
+ * contact person or another named staff member; relatives and partners need
+ * a consent in force) are checked here for a clear 422 and again by the
+ * database (conversations_check_rules in migration 0020). What facility
+ * staff read of the summary and the note is decided by row-level security
+ * in the query: the note never, the summary only while the resident's
+ * consent to share it is in force.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app.h"
+#include "cursor.h"
+#include "handlers.h"
+#include "routes.h"
+
+#define RFC3339(x) "to_char((" x ") AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+
+/* A conversation cv with its summary s and note n as the caller may read them. */
+#define CONVERSATION_SELECT                                                                   \
+    "SELECT cv.id, cv.visit_id, cv.resident_id, " RFC3339("cv.occurred_at") " AS occurred_at, " \
+    "  cv.kind, cv.outcome, cv.contact_person_present, "                                      \
+    "  to_json(cv.relatives) AS relatives, to_json(cv.partners) AS partners, "                \
+    "  (SELECT coalesce(json_agg(json_build_object('id', x.id, 'name', u.name) ORDER BY x.n), '[]') " \
+    "     FROM unnest(cv.clinician_ids) WITH ORDINALITY x(id, n) "                            \
+    "     LEFT JOIN users u ON u.id = x.id) AS clinicians, "                                   \
+    "  (SELECT coalesce(json_agg(json_build_object('id', x.id, 'name', u.name) ORDER BY x.n), '[]') " \
+    "     FROM unnest(cv.staff_present_ids) WITH ORDINALITY x(id, n) "                        \
+    "     LEFT JOIN users u ON u.id = x.id) AS staff_present, "                                \
+    "  cv.created_by, " RFC3339("cv.created_at") " AS created_at, "                           \
+    "  s.body AS summary, n.body AS clinical_note, "                                          \
+    "  consent_in_force(cv.resident_id, 'share_summary_with_facility') AS summary_shared "    \
+    "FROM conversations cv "                                                                  \
+    "LEFT JOIN conversation_summaries s ON s.conversation_id = cv.id "                        \
+    "LEFT JOIN conversation_notes n ON n.conversation_id = cv.id "
+
+/* A JSON array of strings as an SQL array. */
+#define JSON_TEXT_ARRAY(p) "ARRAY(SELECT btrim(x) FROM json_array_elements_text(" p "::json) x)"
+
+static const db_stmt conversation_stmts[] = {
+    /* what the rules need to know, read as the caller (a hidden resident: no row) */
+    {"conversations_rules",
+     "SELECT r.id, r.safety_risk, "
+     "  consent_in_force(r.id, 'relatives_may_attend') AS relatives_ok, "
+     "  consent_in_force(r.id, 'partners_may_attend') AS partners_ok, "
+     "  cardinality(consent_partners(r.id)) > 0 AND EXISTS ("
+     "    SELECT 1 FROM json_array_elements_text($2::json) p WHERE NOT EXISTS ("
+     "      SELECT 1 FROM unnest(consent_partners(r.id)) n "
+     "       WHERE lower(btrim(n)) = lower(btrim(p)))) AS partner_not_named "
+     "FROM residents r WHERE r.id = $1::uuid"},
+    {"conversations_insert",
+     "INSERT INTO conversations (visit_id, resident_id, occurred_at, kind, outcome, "
+     "  clinician_ids, contact_person_present, staff_present_ids, relatives, partners, "
+     "  created_by) "
+     "VALUES ($1::uuid, $2::uuid, $3::timestamptz, $4, $5, " JSON_TEXT_ARRAY("$6") "::uuid[], "
+     "  $7::boolean, " JSON_TEXT_ARRAY("$8") "::uuid[], " JSON_TEXT_ARRAY("$9") ", "
+     JSON_TEXT_ARRAY("$10") ", app_user_id()) RETURNING id"},
+    {"conversations_summary_insert",
+     "INSERT INTO conversation_summaries (conversation_id, resident_id, body, written_by) "
+     "VALUES ($1::uuid, $2::uuid, $3, app_user_id())"},
+    {"conversations_note_insert",
+     "INSERT INTO conversation_notes (conversation_id, resident_id, body, written_by) "
+     "VALUES ($1::uuid, $2::uuid, $3, app_user_id())"},
+    {"conversations_one", CONVERSATION_SELECT "WHERE cv.id = $1::uuid"},
+    {"conversations_resident", "SELECT id FROM residents WHERE id = $1::uuid"},
+    /* a resident's history, newest first; with $5 only those with a summary the caller
+     * may read, so a hidden summary never shows in a page or a count */
+    {"conversations_list",
+     CONVERSATION_SELECT
+     "WHERE cv.resident_id = $1::uuid "
+     "  AND ($2::text IS NULL OR (cv.occurred_at, cv.id) < ($2::timestamptz, $3::uuid)) "
+     "  AND (NOT $5::boolean OR s.conversation_id IS NOT NULL) "
+     "  AND ($6::text IS NULL OR cv.outcome = $6) "
+     "ORDER BY cv.occurred_at DESC, cv.id DESC LIMIT $4::integer + 1"},
+};
+
+static void conversations_register(void)
+{
+    db_register(conversation_stmts, sizeof conversation_stmts / sizeof conversation_stmts[0]);
+}
+
+static bool caller_is_region(const app_call *c)
+{
+    return c->who && (c->who->role_bit & ROLES_REGION);
+}
+
+/* One conversation as the caller may see it: facility staff never get the clinical note (not
+ * even the key), and a summary hidden for want of consent says so. */
+static json_t *conversation_json(const app_call *c, const PGresult *r, int i)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "id", app_jstr(r, i, "id"));
+    json_object_set_new(o, "visit_id", app_jstr(r, i, "visit_id"));
+    json_object_set_new(o, "resident_id", app_jstr(r, i, "resident_id"));
+    json_object_set_new(o, "occurred_at", app_jstr(r, i, "occurred_at"));
+    json_object_set_new(o, "kind", app_jstr(r, i, "kind"));
+    json_object_set_new(o, "outcome", app_jstr(r, i, "outcome"));
+    json_t *who = json_object();
+    json_object_set_new(who, "clinicians", app_jjson(r, i, "clinicians"));
+    json_object_set_new(who, "contact_person_present", app_jbool(r, i, "contact_person_present"));
+    json_object_set_new(who, "staff_present", app_jjson(r, i, "staff_present"));
+    json_object_set_new(who, "relatives", app_jjson(r, i, "relatives"));
+    json_object_set_new(who, "partners", app_jjson(r, i, "partners"));
+    json_object_set_new(o, "participants", who);
+    json_object_set_new(o, "summary", app_jstr(r, i, "summary"));
+    const char *reason = NULL;
+    if (!caller_is_region(c) && db_get(r, i, "summary_shared")[0] != 't')
+        reason = "no_consent"; /* said whether or not a summary was written */
+    else if (!db_get(r, i, "summary"))
+        reason = "not_written";
+    json_object_set_new(o, "summary_hidden_reason", reason ? json_string(reason) : json_null());
+    if (caller_is_region(c))
+        json_object_set_new(o, "clinical_note", app_jstr(r, i, "clinical_note"));
+    json_object_set_new(o, "created_by", app_jstr(r, i, "created_by"));
+    json_object_set_new(o, "created_at", app_jstr(r, i, "created_at"));
+    return o;
+}
+
+/* ---- log a conversation ---- */
+
+static const char *const kinds[] = {"fixed_visit", "extra_visit", "home", "phone", "video", NULL};
+static const char *const outcomes[] = {"held", "no_show", "cancelled_by_resident",
+                                       "cancelled_by_staff", NULL};
+
+static const json_field create_fields[] = {
+    {.name = "resident_id", .type = JF_UUID, .required = true},
+    {.name = "visit_id", .type = JF_UUID, .nullable = true},
+    {.name = "occurred_at", .type = JF_TIMESTAMP, .required = true},
+    {.name = "kind", .type = JF_ENUM, .required = true, .enum_values = kinds},
+    {.name = "outcome", .type = JF_ENUM, .required = true, .enum_values = outcomes},
+    {.name = "clinician_ids", .type = JF_ARRAY, .max_len = 20},
+    {.name = "contact_person_present", .type = JF_BOOL},
+    {.name = "staff_present_ids", .type = JF_ARRAY, .max_len = 20},
+    {.name = "relatives", .type = JF_ARRAY, .max_len = 20},
+    {.name = "partners", .type = JF_ARRAY, .max_len = 20},
+    {.name = "summary", .type = JF_TEXT, .nullable = true},
+    {.name = "clinical_note", .type = JF_TEXT, .nullable = true},
+};
+
+typedef struct create_ctx {
+    json_t *body;
+    /* JSON texts of the arrays, normalised */
+    const char *clinicians, *staff, *relatives, *partners;
+    size_t n_staff, n_relatives, n_partners;
+} create_ctx;
+
+/* A rule broken: 422 naming the rule, the refused attempt audited (and committed). */
+static db_outcome refuse(app_call *c, const char *resident, const char *code, const char *field,
+                         const char *detail)
+{
+    app_audit(c, "create", "conversation", NULL, resident, "denied");
+    json_t *errors = json_array();
+    problem_field(errors, field, detail);
+    app_fail(c, 422, code, detail, errors);
+    return DB_COMMIT;
+}
+
+static db_outcome create_tx(app_call *c)
+{
+    create_ctx *w = c->ctx;
+    json_t *b = w->body;
+    const char *resident = json_str(b, "resident_id");
+    const char *rp[] = {resident, w->partners};
+    PGresult *r = app_exec(c, "conversations_rules", 2, rp);
+    if (!r)
+        return DB_ROLLBACK;
+    if (db_rows(r) != 1) {
+        app_audit(c, "create", "conversation", NULL, resident, "denied");
+        app_fail(c, 404, "not-found", "No such resident.", NULL);
+        return DB_COMMIT;
+    }
+    bool present = json_is_true(json_object_get(b, "contact_person_present"));
+    if (strcmp(json_str(b, "outcome"), "held") == 0 && db_get(r, 0, "safety_risk")[0] == 't' &&
+        !present && w->n_staff == 0)
+        return refuse(c, resident, "safety-risk-requires-staff", "contact_person_present",
+                      "A safety risk is assessed for this resident: a held conversation needs "
+                      "the contact person or another named staff member who knows the resident "
+                      "present.");
+    if (w->n_relatives > 0 && db_get(r, 0, "relatives_ok")[0] != 't')
+        return refuse(c, resident, "relatives-require-consent", "relatives",
+                      "Relatives may take part only while the resident's consent "
+                      "(relatives_may_attend) is in force.");
+    if (w->n_partners > 0 && db_get(r, 0, "partners_ok")[0] != 't')
+        return refuse(c, resident, "partners-require-consent", "partners",
+                      "Partners may take part only while the resident's consent "
+                      "(partners_may_attend) is in force.");
+    if (w->n_partners > 0 && db_get(r, 0, "partner_not_named")[0] == 't')
+        return refuse(c, resident, "partners-require-consent", "partners",
+                      "A partner is not named in the resident's consent (partners_may_attend).");
+
+    const char *clinicians = w->clinicians;
+    if (!clinicians) /* the one who logs it took part */
+        clinicians = arena_printf(c->req->arena, "[\"%s\"]", c->who->user_id);
+    const char *p[] = {json_str(b, "visit_id"), resident, json_str(b, "occurred_at"),
+                       json_str(b, "kind"), json_str(b, "outcome"), clinicians,
+                       present ? "true" : "false", w->staff, w->relatives, w->partners};
+    PGresult *ins = app_exec(c, "conversations_insert", 10, p);
+    if (!ins)
+        return DB_ROLLBACK;
+    const char *id = arena_strdup(c->req->arena, db_get(ins, 0, "id"));
+    const char *summary = json_str(b, "summary"), *note = json_str(b, "clinical_note");
+    if (summary && *summary) {
+        const char *sp[] = {id, resident, summary};
+        if (!app_exec(c, "conversations_summary_insert", 3, sp))
+            return DB_ROLLBACK;
+    }
+    if (note && *note) {
+        const char *np[] = {id, resident, note};
+        if (!app_exec(c, "conversations_note_insert", 3, np))
+            return DB_ROLLBACK;
+    }
+    const char *op[] = {id};
+    PGresult *one = app_exec(c, "conversations_one", 1, op);
+    if (!one || db_rows(one) != 1)
+        return DB_ROLLBACK;
+    app_audit(c, "create", "conversation", id, resident, "allowed");
+    c->location = arena_printf(c->req->arena, "/api/residents/%s/conversations", resident);
+    app_reply(c, 201, conversation_json(c, one, 0));
+    return DB_COMMIT;
+}
+
+static bool fail_field(http_request *req, const char *field, const char *reason)
+{
+    json_t *errors = json_array();
+    problem_field(errors, field, reason);
+    char detail[256];
+    snprintf(detail, sizeof detail, "%s %s.", field, reason);
+    problem_send_errors(req, 422, "validation-failed", "Validation failed", detail, errors);
+    return false;
+}
+
+/* Reads an array member of ids (uuids) or names (1..200 characters) into JSON text ("[]"
+ * when absent); false after sending a 422. */
+static bool array_member(http_request *req, json_t *body, const char *name, bool ids,
+                         const char **out, size_t *count)
+{
+    json_t *a = json_object_get(body, name);
+    size_t i;
+    json_t *v;
+    json_array_foreach(a, i, v) {
+        const char *s = json_string_value(v);
+        if (ids ? !(s && json_is_uuid(s))
+                : !(s && json_utf8_len(s) >= 1 && json_utf8_len(s) <= 200))
+            return fail_field(req, name, ids ? "must be a list of user ids"
+                                             : "must be a list of names (1 to 200 characters)");
+    }
+    if (count)
+        *count = a ? json_array_size(a) : 0;
+    if (!a) {
+        *out = ids ? NULL : "[]";
+        return true;
+    }
+    char *text = json_dumps(a, JSON_COMPACT);
+    *out = arena_strdup(req->arena, text ? text : "[]");
+    free(text);
+    return true;
+}
+
+static void conversations_create(http_request *req)
+{
+    create_ctx w = {0};
+    w.body = app_body(req, create_fields, sizeof create_fields / sizeof create_fields[0]);
+    if (!w.body || !array_member(req, w.body, "clinician_ids", true, &w.clinicians, NULL) ||
+        !array_member(req, w.body, "staff_present_ids", true, &w.staff, &w.n_staff) ||
+        !array_member(req, w.body, "relatives", false, &w.relatives, &w.n_relatives) ||
+        !array_member(req, w.body, "partners", false, &w.partners, &w.n_partners))
+        return;
+    if (!w.staff)
+        w.staff = "[]";
+    if (w.clinicians && strcmp(w.clinicians, "[]") == 0)
+        w.clinicians = NULL;
+    app_run(req, create_tx, &w, APP_IDEMPOTENT);
+}
+
+/* ---- a resident's history ---- */
+
+typedef struct list_ctx {
+    const char *resident_id;
+    const char *after_at, *after_id;
+    const char *has_summary, *outcome;
+    int limit;
+} list_ctx;
+
+static db_outcome list_tx(app_call *c)
+{
+    list_ctx *l = c->ctx;
+    const char *v[] = {l->resident_id};
+    PGresult *r = app_exec(c, "conversations_resident", 1, v);
+    if (!r)
+        return DB_ROLLBACK;
+    if (db_rows(r) != 1) {
+        app_audit(c, "read", "conversation", NULL, l->resident_id, "denied");
+        app_fail(c, 404, "not-found", "No such resident.", NULL);
+        return DB_COMMIT;
+    }
+    char lim[16];
+    snprintf(lim, sizeof lim, "%d", l->limit);
+    const char *p[] = {l->resident_id, l->after_at, l->after_id, lim, l->has_summary,
+                       l->outcome};
+    PGresult *page = app_exec(c, "conversations_list", 6, p);
+    if (!page)
+        return DB_ROLLBACK;
+    json_t *items = json_array();
+    int n = db_rows(page);
+    for (int i = 0; i < n && i < l->limit; i++)
+        json_array_append_new(items, conversation_json(c, page, i));
+    json_t *next = n > l->limit ? cursor_make(db_get(page, l->limit - 1, "occurred_at"),
+                                              db_get(page, l->limit - 1, "id"))
+                                : json_null();
+    app_audit(c, "read", "conversation", NULL, l->resident_id, "allowed");
+    app_reply(c, 200, json_pack("{s:o, s:o}", "items", items, "next", next));
+    return DB_COMMIT;
+}
+
+static void conversations_list(http_request *req)
+{
+    list_ctx l = {0};
+    if (!(l.resident_id = app_param_uuid(req, 0)) || (l.limit = app_limit(req)) < 0 ||
+        !cursor_parse(req, &l.after_at, &l.after_id))
+        return;
+    const char *hs = http_query(req, "has_summary");
+    l.has_summary = hs && strcmp(hs, "true") == 0 ? "true" : "false";
+    l.outcome = http_query(req, "outcome");
+    if (l.outcome) {
+        bool known = false;
+        for (const char *const *o = outcomes; *o; o++)
+            known = known || strcmp(*o, l.outcome) == 0;
+        if (!known) {
+            json_t *errors = json_array();
+            problem_field(errors, "outcome", "is not a known outcome");
+            problem_send_errors(req, 400, "bad-query", NULL, "outcome is not known.", errors);
+            return;
+        }
+    }
+    app_run(req, list_tx, &l, 0);
+}
+
+/* clang-format off */
+static const route conversation_route_list[] = {
+    {"POST", "/api/conversations",                 conversations_create, ROLE_REGION_CLINICIAN, ROUTE_RESIDENT_DATA},
+    {"GET",  "/api/residents/{id}/conversations",  conversations_list,   ROLES_CARE,            ROUTE_RESIDENT_DATA},
+};
+/* clang-format on */
+
+const route_table conversations_routes = {
+    conversation_route_list,
+    sizeof conversation_route_list / sizeof conversation_route_list[0], conversations_register};

@@ -1,0 +1,433 @@
+/*
+ * The caseload and the F-ACT board as their users meet them: creating a resident of one's
+ * own pair, changing the contact person, the responsible clinician and the safety risk
+ * with If-Match (412 on a stale version, 428 without one), turning the intensity up with
+ * who and why on record, the board both organisations see, filters and pages that never
+ * show another team's residents, and the audit rows every read and write leaves.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "it_check.h"
+#include "json.h"
+
+/* A fresh resident at Engen (F-ACT Slagelse), created by the Slagelse clinician; the id
+ * (malloc'd). */
+static char *new_resident(const char *token)
+{
+    char *name = it_unique("Resident ");
+    char body[512];
+    snprintf(body, sizeof body,
+             "{\"name\": \"%s\", \"date_of_birth\": \"1990-05-01\", \"facility_id\": \""
+             IT_FACILITY_ENGEN "\", \"contact_person_id\": \"" IT_USER_STAFF_ENGEN "\"}",
+             name);
+    it_response *r = it_request("POST", "/api/residents", token, body, NULL);
+    IT_ASSERT_STATUS(r, 201);
+    char *id = strdup(it_json_str(r, "id"));
+    it_response_free(r);
+    free(name);
+    return id;
+}
+
+/* The ETag of the resident (malloc'd, with quotes). */
+static char *etag_of(const char *token, const char *id)
+{
+    char path[128];
+    snprintf(path, sizeof path, "/api/residents/%s", id);
+    it_response *r = it_request("GET", path, token, NULL, NULL);
+    IT_ASSERT_STATUS(r, 200);
+    char *etag = it_header(r, "ETag");
+    ck_assert_ptr_nonnull(etag);
+    it_response_free(r);
+    return etag;
+}
+
+static it_response *patch(const char *token, const char *id, const char *etag, const char *body)
+{
+    char path[128], im[64];
+    snprintf(path, sizeof path, "/api/residents/%s", id);
+    snprintf(im, sizeof im, "If-Match: %s", etag ? etag : "");
+    const char *h[] = {im, NULL};
+    return it_request("PATCH", path, token, body, etag ? h : NULL);
+}
+
+/* Rows the request wrote to the audit log with this outcome, counted by the owner. */
+static long audit_count(const it_response *r, const char *outcome)
+{
+    char *rid = it_header(r, "X-Request-Id");
+    ck_assert_ptr_nonnull(rid);
+    PGconn *db = it_db_owner();
+    const char *p[] = {rid, outcome};
+    char *v = it_db_value_params(
+        db, "SELECT count(*) FROM audit_log WHERE request_id = $1 AND outcome = $2", 2, p);
+    ck_assert_ptr_nonnull(v);
+    long n = strtol(v, NULL, 10);
+    free(v);
+    free(rid);
+    PQfinish(db);
+    return n;
+}
+
+/* The item with this id in a list response, or NULL. */
+static json_t *item_with_id(const it_response *r, const char *id)
+{
+    size_t i;
+    json_t *it;
+    json_array_foreach(json_object_get(r->json, "items"), i, it) {
+        if (strcmp(json_str(it, "id"), id) == 0)
+            return it;
+    }
+    return NULL;
+}
+
+START_TEST(test_create_resident_of_own_pair)
+{
+    char *staff = it_login("staff@engen.demo");
+    /* facility staff create at their own facility; the team is the one serving it */
+    it_response *r = it_request("POST", "/api/residents", staff,
+                                "{\"name\": \"Ny Beboer\", \"date_of_birth\": \"1985-02-03\"}",
+                                NULL);
+    IT_ASSERT_STATUS(r, 201);
+    ck_assert_str_eq(it_json_str(r, "team_id"), IT_TEAM_SLAGELSE);
+    ck_assert_str_eq(it_json_str(r, "facility_id"), IT_FACILITY_ENGEN);
+    ck_assert_str_eq(it_json_str(r, "intensity"), "standard");
+    ck_assert_int_eq(audit_count(r, "allowed"), 1);
+    it_response_free(r);
+    /* no CPR number: unknown fields are refused */
+    r = it_request("POST", "/api/residents", staff,
+                   "{\"name\": \"X\", \"date_of_birth\": \"1985-02-03\", \"cpr\": \"0302851234\"}",
+                   NULL);
+    IT_ASSERT_PROBLEM(r, 422, "validation-failed");
+    ck_assert(it_problem_has_field(r, "cpr"));
+    it_response_free(r);
+    /* the responsible clinician is the team's to name */
+    r = it_request("POST", "/api/residents", staff,
+                   "{\"name\": \"X\", \"date_of_birth\": \"1985-02-03\", "
+                   "\"responsible_clinician_id\": \"" IT_USER_CLINICIAN_SLAGELSE "\"}",
+                   NULL);
+    IT_ASSERT_PROBLEM(r, 403, "region-only-field");
+    it_response_free(r);
+    free(staff);
+
+    /* a clinician cannot place a resident at a facility another team serves */
+    char *clin = it_login("clinician@slagelse.demo");
+    r = it_request("POST", "/api/residents", clin,
+                   "{\"name\": \"X\", \"date_of_birth\": \"1985-02-03\", \"facility_id\": \""
+                   IT_FACILITY_SKOVEN "\"}",
+                   NULL);
+    IT_ASSERT_PROBLEM(r, 422, "validation-failed");
+    ck_assert(it_problem_has_field(r, "facility_id"));
+    it_response_free(r);
+    /* nor name a contact person from another facility */
+    r = it_request("POST", "/api/residents", clin,
+                   "{\"name\": \"X\", \"date_of_birth\": \"1985-02-03\", \"facility_id\": \""
+                   IT_FACILITY_ENGEN "\", \"contact_person_id\": \"" IT_USER_STAFF_SKOVEN "\"}",
+                   NULL);
+    IT_ASSERT_PROBLEM(r, 422, "contact-person-not-of-facility");
+    ck_assert(it_problem_has_field(r, "contact_person_id"));
+    it_response_free(r);
+    free(clin);
+}
+END_TEST
+
+START_TEST(test_patch_needs_current_if_match)
+{
+    char *clin = it_login("clinician@slagelse.demo");
+    char *id = new_resident(clin);
+    /* without If-Match: 428 */
+    it_response *r = patch(clin, id, NULL, "{\"status\": \"discharged\"}");
+    IT_ASSERT_PROBLEM(r, 428, "if-match-required");
+    it_response_free(r);
+    char *etag = etag_of(clin, id);
+    r = patch(clin, id, etag, "{\"contact_person_id\": null}");
+    IT_ASSERT_STATUS(r, 200);
+    ck_assert(json_is_null(json_object_get(r->json, "contact_person_id")));
+    char *etag2 = it_header(r, "ETag");
+    ck_assert_str_ne(etag, etag2);
+    it_response_free(r);
+    /* the old version again: someone else saved first, 412 with the current state */
+    r = patch(clin, id, etag, "{\"status\": \"discharged\"}");
+    IT_ASSERT_PROBLEM(r, 412, "stale-version");
+    ck_assert_str_eq(json_str(json_object_get(r->json, "current"), "status"), "active");
+    it_response_free(r);
+    r = patch(clin, id, etag2, "{\"status\": \"discharged\"}");
+    IT_ASSERT_STATUS(r, 200);
+    ck_assert_str_eq(it_json_str(r, "status"), "discharged");
+    ck_assert_ptr_nonnull(it_json_str(r, "discharged_at"));
+    ck_assert_int_eq(audit_count(r, "allowed"), 1);
+    it_response_free(r);
+    free(etag);
+    free(etag2);
+    free(id);
+    free(clin);
+}
+END_TEST
+
+START_TEST(test_people_and_safety_risk)
+{
+    char *clin = it_login("clinician@slagelse.demo");
+    char *staff = it_login("staff@engen.demo");
+    char *id = new_resident(clin);
+    char *etag = etag_of(clin, id);
+    /* the contact person must be a facility user of the resident's facility */
+    it_response *r = patch(clin, id, etag,
+                           "{\"contact_person_id\": \"" IT_USER_CLINICIAN_SLAGELSE "\"}");
+    IT_ASSERT_PROBLEM(r, 422, "contact-person-not-of-facility");
+    it_response_free(r);
+    r = patch(clin, id, etag, "{\"responsible_clinician_id\": \"" IT_USER_STAFF_ENGEN "\"}");
+    IT_ASSERT_PROBLEM(r, 422, "clinician-not-of-team");
+    it_response_free(r);
+    /* facility staff may not assess a safety risk; the refusal is audited */
+    r = patch(staff, id, etag, "{\"safety_risk\": true, \"safety_note\": \"x\"}");
+    IT_ASSERT_PROBLEM(r, 403, "region-only-field");
+    ck_assert_int_eq(audit_count(r, "denied"), 1);
+    it_response_free(r);
+    /* the team does, and who and when is recorded */
+    r = patch(clin, id, etag,
+              "{\"safety_risk\": true, \"safety_note\": \"Contact person attends.\", "
+              "\"responsible_clinician_id\": \"" IT_USER_CLINICIAN_SLAGELSE "\"}");
+    IT_ASSERT_STATUS(r, 200);
+    json_t *safety = json_object_get(r->json, "safety");
+    ck_assert(json_is_true(json_object_get(safety, "risk")));
+    ck_assert_str_eq(json_str(safety, "note"), "Contact person attends.");
+    ck_assert_str_eq(json_str(safety, "assessed_by"), IT_USER_CLINICIAN_SLAGELSE);
+    ck_assert_ptr_nonnull(json_str(safety, "assessed_at"));
+    char *etag2 = it_header(r, "ETag");
+    it_response_free(r);
+    /* facility staff change the contact person (a colleague of theirs) */
+    r = patch(staff, id, etag2, "{\"contact_person_id\": \"" IT_USER_MANAGER_ENGEN "\"}");
+    IT_ASSERT_STATUS(r, 200);
+    ck_assert_str_eq(it_json_str(r, "contact_person_id"), IT_USER_MANAGER_ENGEN);
+    it_response_free(r);
+    /* Holbæk cannot touch it, and cannot tell it exists */
+    char *hol = it_login("clinician@holbaek.demo");
+    r = patch(hol, id, "\"3\"", "{\"status\": \"discharged\"}");
+    IT_ASSERT_PROBLEM(r, 404, "not-found");
+    ck_assert_int_eq(audit_count(r, "denied"), 1);
+    it_response_free(r);
+    free(hol);
+    free(etag);
+    free(etag2);
+    free(id);
+    free(staff);
+    free(clin);
+}
+END_TEST
+
+START_TEST(test_intensity_history_records_who_and_why)
+{
+    char *clin = it_login("clinician@slagelse.demo");
+    char *staff = it_login("staff@engen.demo");
+    char *id = new_resident(clin);
+    char path[128];
+    snprintf(path, sizeof path, "/api/residents/%s/intensity", id);
+    it_response *r = it_request("POST", path, clin,
+                                "{\"level\": \"intensive\", \"reason\": \"Early warning signs\"}",
+                                NULL);
+    IT_ASSERT_STATUS(r, 201);
+    ck_assert_str_eq(it_json_str(r, "from_level"), "standard");
+    ck_assert_str_eq(it_json_str(r, "to_level"), "intensive");
+    ck_assert_str_eq(it_json_str(r, "changed_by"), IT_USER_CLINICIAN_SLAGELSE);
+    it_response_free(r);
+    /* unchanged: nothing recorded */
+    r = it_request("POST", path, clin, "{\"level\": \"intensive\", \"reason\": \"again\"}", NULL);
+    IT_ASSERT_PROBLEM(r, 422, "intensity-unchanged");
+    it_response_free(r);
+    /* a reason is required */
+    r = it_request("POST", path, clin, "{\"level\": \"standard\", \"reason\": \"\"}", NULL);
+    IT_ASSERT_PROBLEM(r, 422, "validation-failed");
+    it_response_free(r);
+    /* the facility does not turn the intensity */
+    r = it_request("POST", path, staff, "{\"level\": \"standard\", \"reason\": \"calm\"}", NULL);
+    IT_ASSERT_STATUS(r, 403);
+    it_response_free(r);
+    char *mgr = it_login("manager@slagelse.demo");
+    r = it_request("POST", path, mgr, "{\"level\": \"standard\", \"reason\": \"Stable again\"}",
+                   NULL);
+    IT_ASSERT_STATUS(r, 201);
+    it_response_free(r);
+    /* both sides read the history, newest first, with who and why */
+    r = it_request("GET", path, staff, NULL, NULL);
+    IT_ASSERT_STATUS(r, 200);
+    ck_assert_str_eq(it_json_str(r, "current"), "standard");
+    json_t *items = json_object_get(r->json, "items");
+    ck_assert_int_eq(json_array_size(items), 2);
+    ck_assert_str_eq(json_str(json_array_get(items, 0), "reason"), "Stable again");
+    ck_assert_str_eq(json_str(json_array_get(items, 0), "changed_by"), IT_USER_MANAGER_SLAGELSE);
+    ck_assert_str_eq(json_str(json_array_get(items, 1), "reason"), "Early warning signs");
+    ck_assert_str_eq(json_str(json_array_get(items, 1), "changed_by_name"), "Camilla Kristensen");
+    ck_assert_int_eq(audit_count(r, "allowed"), 1);
+    it_response_free(r);
+    /* paged one by one */
+    char p1[200];
+    snprintf(p1, sizeof p1, "%s?limit=1", path);
+    r = it_request("GET", p1, clin, NULL, NULL);
+    IT_ASSERT_STATUS(r, 200);
+    const char *next = it_json_str(r, "next");
+    ck_assert_ptr_nonnull(next);
+    char p2[400];
+    snprintf(p2, sizeof p2, "%s?limit=1&cursor=%s", path, next);
+    it_response *r2 = it_request("GET", p2, clin, NULL, NULL);
+    IT_ASSERT_STATUS(r2, 200);
+    ck_assert_str_eq(json_str(json_array_get(json_object_get(r2->json, "items"), 0), "reason"),
+                     "Early warning signs");
+    ck_assert(json_is_null(json_object_get(r2->json, "next")));
+    it_response_free(r2);
+    it_response_free(r);
+    free(mgr);
+    free(id);
+    free(staff);
+    free(clin);
+}
+END_TEST
+
+START_TEST(test_board_shows_intensive_residents_to_both_sides)
+{
+    char *clin = it_login("clinician@slagelse.demo");
+    char *id = new_resident(clin);
+    char path[128];
+    snprintf(path, sizeof path, "/api/residents/%s/intensity", id);
+    it_response *r = it_request("POST", path, clin,
+                                "{\"level\": \"intensive\", \"reason\": \"Needs more contact\"}",
+                                NULL);
+    IT_ASSERT_STATUS(r, 201);
+    it_response_free(r);
+    const char *viewers[] = {"clinician@slagelse.demo", "staff@engen.demo", "manager@engen.demo"};
+    for (size_t v = 0; v < 3; v++) {
+        char *t = it_login(viewers[v]);
+        r = it_request("GET", "/api/board?limit=200", t, NULL, NULL);
+        IT_ASSERT_STATUS(r, 200);
+        json_t *it = item_with_id(r, id);
+        ck_assert_msg(it != NULL, "%s does not see the intensive resident", viewers[v]);
+        ck_assert_str_eq(json_string_value(json_array_get(json_object_get(it, "on_board_because"), 0)),
+                         "intensive");
+        ck_assert_str_eq(json_str(it, "intensity_reason"), "Needs more contact");
+        /* the demo's intensive Engen residents are there too */
+        ck_assert_ptr_nonnull(item_with_id(r, "40000000-0000-4000-8000-000000000004"));
+        /* Fatima (demo) refused sharing: the team reads her latest summary, the facility
+         * is told why it cannot */
+        json_t *fatima = item_with_id(r, "40000000-0000-4000-8000-000000000006");
+        ck_assert_ptr_nonnull(fatima);
+        if (v == 0) {
+            ck_assert_ptr_nonnull(json_str(fatima, "latest_summary"));
+            ck_assert(json_is_null(json_object_get(fatima, "summary_hidden_reason")));
+        } else {
+            ck_assert(json_is_null(json_object_get(fatima, "latest_summary")));
+            ck_assert_str_eq(json_str(fatima, "summary_hidden_reason"), "no_consent");
+        }
+        size_t i;
+        json_t *x;
+        json_array_foreach(json_object_get(r->json, "items"), i, x)
+            ck_assert_str_eq(json_str(x, "facility_id"), IT_FACILITY_ENGEN);
+        ck_assert_int_eq(audit_count(r, "allowed"),
+                         (long)json_array_size(json_object_get(r->json, "items")));
+        it_response_free(r);
+        free(t);
+    }
+    /* Holbæk's board holds none of Engen's residents */
+    char *hol = it_login("clinician@holbaek.demo");
+    r = it_request("GET", "/api/board", hol, NULL, NULL);
+    IT_ASSERT_STATUS(r, 200);
+    ck_assert_ptr_null(item_with_id(r, id));
+    size_t i;
+    json_t *x;
+    json_array_foreach(json_object_get(r->json, "items"), i, x)
+        ck_assert_str_eq(json_str(x, "team_id"), IT_TEAM_HOLBAEK);
+    it_response_free(r);
+    free(hol);
+    free(id);
+    free(clin);
+}
+END_TEST
+
+START_TEST(test_caseload_filters_and_pages_hide_other_teams)
+{
+    char *hol = it_login("clinician@holbaek.demo");
+    /* page through the whole caseload two at a time: exactly the team's residents */
+    PGconn *db = it_db_owner();
+    char *v = it_db_value(db, "SELECT count(*) FROM residents WHERE team_id = '" IT_TEAM_HOLBAEK "'");
+    long expected = strtol(v, NULL, 10);
+    free(v);
+    PQfinish(db);
+    long seen = 0;
+    char *cursor = NULL;
+    for (int guard = 0; guard < 100; guard++) {
+        char path[512];
+        snprintf(path, sizeof path, "/api/residents?limit=2%s%s", cursor ? "&cursor=" : "",
+                 cursor ? cursor : "");
+        it_response *r = it_request("GET", path, hol, NULL, NULL);
+        IT_ASSERT_STATUS(r, 200);
+        size_t i;
+        json_t *x;
+        json_array_foreach(json_object_get(r->json, "items"), i, x) {
+            ck_assert_str_eq(json_str(x, "team_id"), IT_TEAM_HOLBAEK);
+            ck_assert_str_ne(json_str(x, "facility_id"), IT_FACILITY_ENGEN);
+            ck_assert(json_object_get(x, "talk_requested_this_week") != NULL);
+            ck_assert(json_object_get(x, "admitted") != NULL);
+            ck_assert(json_object_get(x, "next_planned_conversation") != NULL);
+            ck_assert(json_object_get(x, "last_held_conversation_at") != NULL);
+            seen++;
+        }
+        free(cursor);
+        const char *next = it_json_str(r, "next");
+        cursor = next ? strdup(next) : NULL;
+        it_response_free(r);
+        if (!cursor)
+            break;
+    }
+    ck_assert_int_eq(seen, expected);
+    /* an Engen resident by id: 404 */
+    it_response *r = it_request("GET", "/api/residents/" IT_RESIDENT_ENGEN_1 "/intensity", hol,
+                                NULL, NULL);
+    IT_ASSERT_PROBLEM(r, 404, "not-found");
+    ck_assert_int_eq(audit_count(r, "denied"), 1);
+    it_response_free(r);
+    free(hol);
+
+    /* filters: intensity, clinician, contact person */
+    char *clin = it_login("clinician@slagelse.demo");
+    r = it_request("GET", "/api/residents?intensity=intensive&limit=200", clin, NULL, NULL);
+    IT_ASSERT_STATUS(r, 200);
+    size_t i;
+    json_t *x;
+    ck_assert_int_ge(json_array_size(json_object_get(r->json, "items")), 2);
+    json_array_foreach(json_object_get(r->json, "items"), i, x)
+        ck_assert_str_eq(json_str(x, "intensity"), "intensive");
+    it_response_free(r);
+    r = it_request("GET", "/api/residents?contact_person_id=" IT_USER_STAFF_ENGEN "&limit=200",
+                   clin, NULL, NULL);
+    IT_ASSERT_STATUS(r, 200);
+    ck_assert_int_ge(json_array_size(json_object_get(r->json, "items")), 1);
+    json_array_foreach(json_object_get(r->json, "items"), i, x)
+        ck_assert_str_eq(json_str(x, "contact_person_id"), IT_USER_STAFF_ENGEN);
+    /* the demo's conversations show as the last held one */
+    json_t *anders = item_with_id(r, IT_RESIDENT_ENGEN_1);
+    ck_assert_ptr_nonnull(anders);
+    ck_assert_ptr_nonnull(json_str(anders, "last_held_conversation_at"));
+    it_response_free(r);
+    r = it_request("GET", "/api/residents?clinician_id=not-a-uuid", clin, NULL, NULL);
+    IT_ASSERT_PROBLEM(r, 400, "bad-query");
+    it_response_free(r);
+    r = it_request("GET", "/api/residents?intensity=extreme", clin, NULL, NULL);
+    IT_ASSERT_PROBLEM(r, 400, "bad-query");
+    it_response_free(r);
+    free(clin);
+}
+END_TEST
+
+int main(void)
+{
+    it_server_start(NULL);
+    Suite *s = suite_create("caseload");
+    TCase *tc = tcase_create("caseload");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_create_resident_of_own_pair);
+    tcase_add_test(tc, test_patch_needs_current_if_match);
+    tcase_add_test(tc, test_people_and_safety_risk);
+    tcase_add_test(tc, test_intensity_history_records_who_and_why);
+    tcase_add_test(tc, test_board_shows_intensive_residents_to_both_sides);
+    tcase_add_test(tc, test_caseload_filters_and_pages_hide_other_teams);
+    suite_add_tcase(s, tc);
+    return it_run_suite(s);
+}
