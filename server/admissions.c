@@ -497,10 +497,10 @@ static const route adm_route_list[] = {
     {"POST",  "/api/residents/{id}/admissions", admission_create,       ROLES_CARE,     ROUTE_RESIDENT_DATA},
     {"GET",   "/api/residents/{id}/admissions", admissions_of_resident, ROLES_CARE,     ROUTE_RESIDENT_DATA},
     {"GET",   "/api/admissions",                admissions_list,        ROLES_CARE,     ROUTE_RESIDENT_DATA},
-    /* {id} is an admission, not a resident: refusals by role are not filed under a resident */
-    {"GET",   "/api/admissions/{id}",           admission_get,          ROLES_CARE,     0},
-    {"PATCH", "/api/admissions/{id}",           admission_patch,        ROLES_CARE,     0},
-    {"POST",  "/api/admissions/{id}/visits",    admission_visit_create, ROLES_FACILITY, 0},
+    /* {id} is an admission: a refusal by role is audited without a resident */
+    {"GET",   "/api/admissions/{id}",           admission_get,          ROLES_CARE,     ROUTE_RESIDENT_DATA},
+    {"PATCH", "/api/admissions/{id}",           admission_patch,        ROLES_CARE,     ROUTE_RESIDENT_DATA},
+    {"POST",  "/api/admissions/{id}/visits",    admission_visit_create, ROLES_FACILITY, ROUTE_RESIDENT_DATA},
 };
 /* clang-format on */
 

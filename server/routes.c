@@ -189,8 +189,11 @@ void routes_dispatch(http_request *req, void *cls)
         if (!(match->roles & who->role_bit)) {
             if (match->flags & ROUTE_RESIDENT_DATA) {
                 /* the resident is in the path or, for lists about one, the query */
-                const char *resident = req->params[0] ? req->params[0]
-                                                      : http_query(req, "resident_id");
+                /* Only /api/residents/{id}/... names a resident in its path; elsewhere
+                 * the first parameter is another resource's id. */
+                const char *resident = strncmp(match->pattern, "/api/residents/{id}", 19) == 0
+                                           ? req->params[0]
+                                           : http_query(req, "resident_id");
                 audit_denied(req, json_is_uuid(resident) ? resident : NULL);
                 return;
             }
