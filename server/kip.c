@@ -339,9 +339,12 @@ static db_outcome put_tx(app_call *c)
         PGresult *k = app_exec(c, "kip_get_by_id", 1, q);
         if (!k || db_rows(k) != 1)
             return DB_ROLLBACK;
-        app_audit(c, "update", "kip", new_id, x->resident_id, "allowed");
+        bool first = strcmp(x->if_match, "0") == 0;
+        app_audit(c, first ? "create" : "update", "kip", new_id, x->resident_id, "allowed");
         c->etag = arena_printf(c->req->arena, "%s", db_get(k, 0, "version"));
-        app_reply(c, 200, kip_json(k, 0));
+        if (first)
+            c->location = arena_printf(c->req->arena, "/api/residents/%s/kip", x->resident_id);
+        app_reply(c, first ? 201 : 200, kip_json(k, 0));
         return DB_COMMIT;
     }
     /* nothing inserted: the resident is not the caller's, or someone saved first */

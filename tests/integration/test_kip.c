@@ -38,8 +38,9 @@ static const char *plan(const char *coordinator_org, const char *resident_goal)
 static it_response *put_kip(const char *path, const char *token, const char *if_match,
                             const char *body)
 {
-    char h[64];
-    snprintf(h, sizeof h, "If-Match: \"%s\"", if_match);
+    char h[64] = "";
+    if (if_match)
+        snprintf(h, sizeof h, "If-Match: \"%s\"", if_match);
     const char *headers[] = {h, NULL};
     return it_request("PUT", path, token, body, if_match ? headers : NULL);
 }
@@ -60,7 +61,13 @@ START_TEST(test_versions_are_kept_and_stale_saves_refused)
 
     /* the first version: If-Match "0" */
     r = put_kip(KIP_OF(5), clin, "0", plan(IT_TEAM_SLAGELSE, "Live on my own"));
-    IT_ASSERT_STATUS(r, 200);
+    IT_ASSERT_STATUS(r, 201); /* created: the plan's address in Location */
+    {
+        char *loc = it_header(r, "Location");
+        ck_assert_ptr_nonnull(loc);
+        ck_assert_str_eq(loc, KIP_OF(5));
+        free(loc);
+    }
     char *etag = it_header(r, "ETag");
     ck_assert_str_eq(etag, "\"1\"");
     free(etag);
@@ -162,7 +169,7 @@ START_TEST(test_other_team_and_facility_cannot_see_the_plan)
 {
     char *clin = it_login("clinician@slagelse.demo");
     it_response *r = put_kip(KIP_OF(6), clin, "0", plan(IT_TEAM_SLAGELSE, "Work"));
-    IT_ASSERT_STATUS(r, 200);
+    IT_ASSERT_STATUS(r, 201);
     it_response_free(r);
 
     const char *outsiders[] = {"clinician@holbaek.demo", "staff@skoven.demo"};

@@ -67,6 +67,15 @@ START_TEST(test_network_meeting_needs_both_sides_and_the_resident)
     r = it_request("PATCH", path, t, "{\"decisions\": \"x\"}", NULL);
     IT_ASSERT_PROBLEM(r, 428, "if-match-required");
     it_response_free(r);
+    /* an empty change is refused, and the version stays */
+    const char *h2[] = {"If-Match: \"2\"", NULL};
+    r = it_request("PATCH", path, t, "{}", h2);
+    IT_ASSERT_PROBLEM(r, 422, "validation-failed");
+    it_response_free(r);
+    r = it_request("GET", path, t, NULL, NULL);
+    IT_ASSERT_STATUS(r, 200);
+    ck_assert_int_eq(json_integer_value(json_object_get(r->json, "version")), 2);
+    it_response_free(r);
 
     /* another team does not see it */
     char *other = it_login("clinician@holbaek.demo");
