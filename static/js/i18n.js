@@ -1,0 +1,100 @@
+// Language and formats. Danish by default; English by a switch remembered in localStorage
+// (a preference, never a secret). Dates and numbers are always written the Danish way.
+const KEY = 'samspil.lang';
+let lang = 'da';
+try {
+  const saved = localStorage.getItem(KEY);
+  if (saved === 'en' || saved === 'da') lang = saved;
+} catch { /* storage unavailable: stay Danish */ }
+
+const listeners = new Set();
+
+export function getLang() { return lang; }
+
+export function setLang(next) {
+  lang = next === 'en' ? 'en' : 'da';
+  try { localStorage.setItem(KEY, lang); } catch { /* ignore */ }
+  document.documentElement.lang = lang;
+  for (const fn of listeners) fn(lang);
+}
+
+export function onLangChange(fn) { listeners.add(fn); }
+
+/** L('dansk', 'English'): the text in the current language. */
+export function L(da, en) { return lang === 'en' && en != null ? en : da; }
+
+const TZ = 'Europe/Copenhagen';
+const dateFmt = new Intl.DateTimeFormat('da-DK', { day: '2-digit', month: '2-digit', year: 'numeric', timeZone: TZ });
+const timeFmt = new Intl.DateTimeFormat('da-DK', { hour: '2-digit', minute: '2-digit', timeZone: TZ });
+const numFmt = new Intl.NumberFormat('da-DK', { maximumFractionDigits: 1 });
+const pctFmt = new Intl.NumberFormat('da-DK', { style: 'percent', maximumFractionDigits: 0 });
+
+function toDate(v) {
+  if (v == null || v === '') return null;
+  if (v instanceof Date) return v;
+  // a plain date (YYYY-MM-DD) is a local day: read it at noon so no zone moves it
+  if (/^\d{4}-\d{2}-\d{2}$/.test(v)) return new Date(`${v}T12:00:00Z`);
+  const d = new Date(v);
+  return Number.isNaN(d.getTime()) ? null : d;
+}
+
+export function fmtDate(v) { const d = toDate(v); return d ? dateFmt.format(d) : '–'; }
+export function fmtTime(v) { const d = toDate(v); return d ? timeFmt.format(d) : '–'; }
+export function fmtDateTime(v) { const d = toDate(v); return d ? `${dateFmt.format(d)} ${L('kl.', 'at')} ${timeFmt.format(d)}` : '–'; }
+export function fmtNum(v) { return v == null ? '–' : numFmt.format(v); }
+export function fmtPct(v) { return v == null ? '–' : pctFmt.format(v); }
+export function weekdayName(d) {
+  const date = toDate(d);
+  if (!date) return '';
+  return new Intl.DateTimeFormat(lang === 'en' ? 'en-GB' : 'da-DK', { weekday: 'long', timeZone: TZ }).format(date);
+}
+/** ISO weekday 1..7 to its name in the current language. */
+export function isoWeekdayName(n) {
+  // 2024-01-01 was a Monday
+  const d = new Date(Date.UTC(2024, 0, Number(n), 12));
+  return new Intl.DateTimeFormat(lang === 'en' ? 'en-GB' : 'da-DK', { weekday: 'long', timeZone: 'UTC' }).format(d);
+}
+export function monthLabel(ym) {
+  const [y, m] = String(ym).split('-').map(Number);
+  if (!y || !m) return ym;
+  const d = new Date(Date.UTC(y, m - 1, 15));
+  return new Intl.DateTimeFormat(lang === 'en' ? 'en-GB' : 'da-DK', { month: 'short', year: 'numeric', timeZone: 'UTC' }).format(d);
+}
+
+/** The ISO week (2026-W48) of a date, as the Monday mail names weeks. */
+export function isoWeek(date = new Date()) {
+  const d = new Date(Date.UTC(date.getFullYear(), date.getMonth(), date.getDate()));
+  const day = d.getUTCDay() || 7;
+  d.setUTCDate(d.getUTCDate() + 4 - day);
+  const yearStart = new Date(Date.UTC(d.getUTCFullYear(), 0, 1));
+  const week = Math.ceil(((d - yearStart) / 86400000 + 1) / 7);
+  return `${d.getUTCFullYear()}-W${String(week).padStart(2, '0')}`;
+}
+
+/** Today as YYYY-MM-DD in Copenhagen. */
+export function todayISO() {
+  const p = new Intl.DateTimeFormat('en-CA', { timeZone: TZ, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date());
+  return p;
+}
+
+/** A datetime-local value (browser's zone) for now, to the minute. */
+export function nowLocalInput(d = new Date()) {
+  const pad = (n) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
+/** datetime-local value → RFC 3339 (UTC). */
+export function localInputToISO(v) {
+  if (!v) return null;
+  const d = new Date(v);
+  return Number.isNaN(d.getTime()) ? null : d.toISOString();
+}
+export function isoToLocalInput(v) { const d = toDate(v); return d ? nowLocalInput(d) : ''; }
+
+export const ROLE_NAMES = {
+  region_clinician: ['Behandler (F-ACT)', 'Clinician (F-ACT)'],
+  region_manager: ['Afsnitsledelse (F-ACT)', 'Section manager (F-ACT)'],
+  facility_staff: ['Kontaktperson (botilbud)', 'Contact person (facility)'],
+  facility_manager: ['Botilbudsleder', 'Facility manager'],
+  admin: ['Administrator', 'Administrator'],
+};
+export function roleName(r) { const n = ROLE_NAMES[r]; return n ? L(n[0], n[1]) : r; }

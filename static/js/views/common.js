@@ -1,0 +1,90 @@
+// Labels and small pieces shared by the views.
+import { L, fmtDate, fmtDateTime } from '../i18n.js';
+import { h, badge } from '../dom.js';
+import { get } from '../api.js';
+
+export const KIND = {
+  fixed_visit: ['Fast besøg', 'Fixed visit'], extra_visit: ['Ekstra besøg', 'Extra visit'],
+  home: ['Hjemmebesøg', 'Home visit'], phone: ['Telefon', 'Phone'], video: ['Video', 'Video'],
+};
+export const OUTCOME = {
+  held: ['Gennemført', 'Held'], no_show: ['Udeblev', 'No-show'],
+  cancelled_by_resident: ['Aflyst af beboeren', 'Cancelled by the resident'],
+  cancelled_by_staff: ['Aflyst af personalet', 'Cancelled by staff'],
+};
+export const CONSENT_KIND = {
+  share_summary_with_facility: ['Resuméer må deles med botilbuddet', 'Summaries may be shared with the facility'],
+  relatives_may_attend: ['Pårørende må deltage', 'Relatives may attend'],
+  partners_may_attend: ['Samarbejdspartnere må deltage', 'Partners may attend'],
+};
+export const CONSENT_STATE = {
+  granted: ['Givet', 'Granted'], refused: ['Afvist', 'Refused'], withdrawn: ['Trukket tilbage', 'Withdrawn'],
+  expired: ['Udløbet', 'Expired'], none: ['Ikke spurgt', 'Not asked'],
+};
+export const PRIORITY = { low: ['Lav', 'Low'], normal: ['Normal', 'Normal'], high: ['Høj', 'High'] };
+export const AGREEMENT_STATUS = {
+  draft: ['Kladde', 'Draft'], awaiting_signatures: ['Afventer underskrift', 'Awaiting signatures'],
+  active: ['Gældende', 'Active'], expired: ['Udløbet', 'Expired'], terminated: ['Opsagt', 'Terminated'],
+  superseded: ['Erstattet', 'Superseded'], renewed: ['Fornyet', 'Renewed'],
+};
+export const VISIT_STATUS = { planned: ['Planlagt', 'Planned'], held: ['Holdt', 'Held'], cancelled: ['Aflyst', 'Cancelled'] };
+export const MEETING_KIND = {
+  management: ['Ledelsessamarbejdsmøde', 'Management meeting'], network: ['Netværksmøde', 'Network meeting'],
+  theme: ['Temamøde', 'Theme meeting'], teaching: ['Undervisning', 'Teaching'], other: ['Andet', 'Other'],
+};
+export function lbl(map, key) { const v = map[key]; return v ? L(v[0], v[1]) : (key ?? '–'); }
+
+export function residentBadges(r) {
+  const out = [];
+  if (r.safety && r.safety.risk) out.push(badge(L('Sikkerhedsrisiko', 'Safety risk'), 'danger'));
+  if (r.intensity === 'intensive') out.push(badge(L('Intensiv periode', 'Intensive period'), 'warn'));
+  if (r.admitted) out.push(badge(L('Indlagt', 'Admitted'), 'info'));
+  if (r.talk_requested_this_week) out.push(badge(L('Ønsker samtale (mandagsmail)', 'Talk requested (Monday mail)'), 'flag'));
+  if (r.status === 'discharged') out.push(badge(L('Udskrevet fra botilbuddet', 'Moved out'), 'neutral'));
+  return h('span.badges', out);
+}
+
+/** Short text for the consents of a resident: from GET /api/residents/{id}/consents. */
+export function consentSummary(c) {
+  if (!c) return h('span', '–');
+  return h('ul.plain', c.current.map((x) => h('li', `${lbl(CONSENT_KIND, x.kind)}: `,
+    h('strong', { class: x.in_force ? 'ok' : 'no' }, lbl(CONSENT_STATE, x.state)),
+    x.latest && x.latest.valid_until ? ` (${L('til', 'until')} ${fmtDate(x.latest.valid_until)})` : '')));
+}
+export function consentInForce(c, kind) {
+  const x = c && c.current.find((k) => k.kind === kind);
+  return !!(x && x.in_force);
+}
+
+export function lastConversation(r) {
+  return r.last_held_conversation_at ? fmtDateTime(r.last_held_conversation_at) : L('Ingen gennemført samtale endnu', 'No held conversation yet');
+}
+
+export function summaryHidden(reason) {
+  if (reason === 'no_consent') return h('p.hidden-reason', h('span.icon', { 'aria-hidden': 'true' }, '🔒 '), L('Resuméet er skjult: beboeren har ikke givet samtykke til, at resuméer deles med botilbuddet.', 'The summary is hidden: the resident has not consented to sharing summaries with the facility.'));
+  if (reason === 'not_written') return h('p.hidden-reason', L('Der er ikke skrevet et resumé af denne samtale.', 'No summary was written for this conversation.'));
+  return null;
+}
+
+export function isRegion(me) { return me && (me.role === 'region_clinician' || me.role === 'region_manager'); }
+export function isFacility(me) { return me && (me.role === 'facility_staff' || me.role === 'facility_manager'); }
+export function isManager(me) { return me && (me.role === 'region_manager' || me.role === 'facility_manager'); }
+
+/** All pages of a collection (small lists only). */
+export async function all(path, max = 5) {
+  let items = [];
+  let url = path;
+  for (let i = 0; i < max && url; i++) {
+    const d = await get(url);
+    items = items.concat(d.items || []);
+    url = d.next ? `${path}${path.includes('?') ? '&' : '?'}cursor=${encodeURIComponent(d.next)}` : null;
+  }
+  return items;
+}
+
+let flash = null;
+export function setFlash(text) { flash = text; }
+export function takeFlash() {
+  const f = flash; flash = null;
+  return f ? h('p.alert.alert-success', { role: 'status' }, f) : null;
+}

@@ -1,0 +1,133 @@
+// Managers' reports: admissions (charts with a data table each, CSV), attendance, audit log.
+import { request, get, ApiError } from '../api.js';
+import { L, fmtDate, fmtDateTime, fmtNum, fmtPct, monthLabel, isoWeekdayName } from '../i18n.js';
+import { h, field, empty, section, link, table, errorBox, uid } from '../dom.js';
+import { all } from './common.js';
+
+const SVG = 'http://www.w3.org/2000/svg';
+function s(tag, attrs, ...kids) {
+  const el = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attrs || {})) el.setAttribute(k, String(v));
+  for (const k of kids) el.append(k instanceof Node ? k : document.createTextNode(String(k)));
+  return el;
+}
+
+/** A bar chart (hand-written SVG) described for screen readers; the data table follows it. */
+export function barChart(title, labels, series, opts = {}) {
+  const W = 640; const H = 240; const pad = { l: 36, r: 8, t: 12, b: 48 };
+  const max = Math.max(1, ...series.flatMap((x) => x.values.map((v) => v || 0)));
+  const n = labels.length; const groupW = (W - pad.l - pad.r) / Math.max(1, n); const barW = Math.max(4, (groupW - 6) / series.length);
+  const titleId = uid('chart');
+  const svg = s('svg', { viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-labelledby': titleId, class: 'chart' }, s('title', { id: titleId }, `${title}. ${L('Tallene står i tabellen under diagrammet.', 'The numbers are in the table below the chart.')}`));
+  const steps = max <= 5 ? max : 4;
+  for (let i = 0; i <= steps; i++) {
+    const v = (max / steps) * i; const y = H - pad.b - (v / max) * (H - pad.t - pad.b);
+    svg.append(s('line', { x1: pad.l, x2: W - pad.r, y1: y, y2: y, class: 'grid' }), s('text', { x: pad.l - 6, y: y + 4, 'text-anchor': 'end', class: 'axis' }, opts.pct ? fmtPct(v) : fmtNum(Math.round(v * 10) / 10)));
+  }
+  labels.forEach((lab, i) => {
+    series.forEach((ser, j) => {
+      const v = ser.values[i] || 0; const hgt = (v / max) * (H - pad.t - pad.b);
+      svg.append(s('rect', { x: pad.l + i * groupW + 3 + j * barW, y: H - pad.b - hgt, width: barW - 2, height: Math.max(0, hgt), class: `bar bar-${j}` }));
+    });
+    svg.append(s('text', { x: pad.l + i * groupW + groupW / 2, y: H - pad.b + 16, 'text-anchor': 'middle', class: 'axis' }, lab));
+  });
+  const legend = series.length > 1 ? h('ul.legend', { 'aria-hidden': 'true' }, series.map((ser, j) => h('li', h(`span.swatch.bar-${j}`), ser.name))) : null;
+  return h('figure.chart-fig', svg, legend);
+}
+
+function filtersForm(query, path) {
+  const form = h('form.filters.card', { action: '#' },
+    field('from', L('Fra', 'From'), { kind: 'date', value: query.get('from') || '' }),
+    field('to', L('Til', 'To'), { kind: 'date', value: query.get('to') || '' }),
+    h('button.btn-secondary', { type: 'submit' }, L('Vis', 'Show')));
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const q = new URLSearchParams();
+    for (const k of ['from', 'to']) { const v = form.elements[k].value; if (v) q.set(k, v); }
+    location.hash = `${path}?${q}`;
+  });
+  return form;
+}
+
+function qs(query) {
+  const q = new URLSearchParams();
+  for (const k of ['from', 'to']) if (query.get(k)) q.set(k, query.get(k));
+  return q.toString();
+}
+
+function csvButton(path, filename) {
+  const msg = h('span', { role: 'status' });
+  const b = h('button.btn-secondary', { type: 'button' }, L('Hent som CSV (Excel)', 'Download as CSV (Excel)'));
+  b.addEventListener('click', async () => {
+    try {
+      const r = await request('GET', path, { accept: 'text/csv', text: true });
+      const blob = new Blob([r.data], { type: 'text/csv;charset=utf-8' });
+      const a = h('a', { href: URL.createObjectURL(blob), download: filename });
+      document.body.append(a); a.click(); a.remove();
+      msg.textContent = L('CSV-filen er hentet.', 'The CSV file is downloaded.');
+    } catch (e) { if (e instanceof ApiError) msg.replaceChildren(errorBox(e)); else throw e; }
+  });
+  return h('p.actions', b, msg);
+}
+
+export async function admissionsReportView({ query }) {
+  const q = qs(query);
+  const d = await get(`/api/reports/admissions${q ? `?${q}` : ''}`);
+  const rows = d.items;
+  const during = rows.filter((x) => x.period === 'during');
+  const before = rows.filter((x) => x.period === 'before');
+  const tot = during.find((x) => x.section === 'total') || {};
+  const totB = before.find((x) => x.section === 'total') || {};
+  const months = during.filter((x) => x.section === 'month');
+  const days = during.filter((x) => x.section === 'weekday');
+  const daysB = before.filter((x) => x.section === 'weekday');
+  const wrap = h('div', h('h1', L('Indlæggelser', 'Admissions')),
+    h('p', `${L('Periode', 'Period')}: ${fmtDate(d.filters.from)} – ${fmtDate(d.filters.to)}`), filtersForm(query, '/reports/admissions'),
+    csvButton(`/api/reports/admissions${q ? `?${q}` : ''}`, `indlaeggelser-${d.filters.from}-${d.filters.to}.csv`));
+  wrap.append(section(L('Nøgletal: før og efter aftalen', 'Key figures: before and during the agreement'),
+    table(L('Før og efter aftalen', 'Before and during the agreement'), [L('Periode', 'Period'), L('Indlæggelser', 'Admissions'), L('Tvangsindlæggelser', 'Forced'), L('Andel tvang', 'Forced share'), L('Genindlæggelser', 'Readmissions'), L('Sengedage', 'Bed days')],
+      [[`${L('Før', 'Before')} (${fmtDate(totB.period_from)} – ${fmtDate(totB.period_to)})`, fmtNum(totB.admissions), fmtNum(totB.forced), fmtPct(totB.forced_share), fmtNum(totB.readmissions), fmtNum(totB.bed_days)],
+       [`${L('Under aftalen', 'During')} (${fmtDate(tot.period_from)} – ${fmtDate(tot.period_to)})`, fmtNum(tot.admissions), fmtNum(tot.forced), fmtPct(tot.forced_share), fmtNum(tot.readmissions), fmtNum(tot.bed_days)]], { rowHeader: true })));
+  if (!months.length) { wrap.append(empty(L('Ingen data i perioden.', 'No data in the period.'))); return wrap; }
+  wrap.append(section(L('Indlæggelser pr. måned', 'Admissions per month'),
+    barChart(L('Indlæggelser og tvangsindlæggelser pr. måned', 'Admissions and forced admissions per month'), months.map((m) => monthLabel(m.label).replace('.', '')), [{ name: L('Indlæggelser', 'Admissions'), values: months.map((m) => m.admissions) }, { name: L('Tvang', 'Forced'), values: months.map((m) => m.forced) }]),
+    table(L('Indlæggelser pr. måned (tabel)', 'Admissions per month (table)'), [L('Måned', 'Month'), L('Indlæggelser', 'Admissions'), L('Tvang', 'Forced'), L('Andel tvang', 'Forced share'), L('Genindlæggelser', 'Readmissions'), L('Sengedage', 'Bed days')],
+      months.map((m) => [monthLabel(m.label), fmtNum(m.admissions), fmtNum(m.forced), fmtPct(m.forced_share), fmtNum(m.readmissions), fmtNum(m.bed_days)]), { rowHeader: true, scroll: true })));
+  wrap.append(section(L('Indlæggelser pr. ugedag', 'Admissions per weekday'),
+    h('p', L('Bliver beboere indlagt op til weekenden, hvor der er færre på arbejde?', 'Are residents admitted before weekends, when staffing is low?')),
+    barChart(L('Indlæggelser pr. ugedag, før og under aftalen', 'Admissions per weekday, before and during the agreement'), days.map((x) => isoWeekdayName(x.label).slice(0, 3)), [{ name: L('Under aftalen', 'During'), values: days.map((x) => x.admissions) }, { name: L('Før', 'Before'), values: daysB.map((x) => x.admissions) }]),
+    table(L('Indlæggelser pr. ugedag (tabel)', 'Admissions per weekday (table)'), [L('Ugedag', 'Weekday'), L('Under aftalen', 'During'), L('Før aftalen', 'Before'), L('Tvang (under)', 'Forced (during)')],
+      days.map((x, i) => [isoWeekdayName(x.label), fmtNum(x.admissions), fmtNum(daysB[i] ? daysB[i].admissions : null), fmtNum(x.forced)]), { rowHeader: true })));
+  return wrap;
+}
+
+export async function attendanceView({ query }) {
+  const q = qs(query);
+  const d = await get(`/api/reports/attendance${q ? `?${q}` : ''}`);
+  const wrap = h('div', h('h1', L('Fremmøde til samtaler', 'Attendance at conversations')),
+    h('p', `${L('Periode', 'Period')}: ${fmtDate(d.filters.from)} – ${fmtDate(d.filters.to)}. ${L('Hvor mange planlagte samtaler mislykkes, fordi beboeren ikke kommer?', 'How many planned conversations fail because the resident does not show up?')}`),
+    filtersForm(query, '/reports/attendance'), csvButton(`/api/reports/attendance${q ? `?${q}` : ''}`, `fremmoede-${d.filters.from}-${d.filters.to}.csv`));
+  if (!d.items.length) { wrap.append(empty(L('Ingen samtaler i perioden.', 'No conversations in the period.'))); return wrap; }
+  wrap.append(section(L('Udeblivelser pr. måned', 'No-shows per month'),
+    barChart(L('Andel udeblivelser pr. måned', 'Share of no-shows per month'), d.items.map((m) => monthLabel(m.month).replace('.', '')), [{ name: L('Udeblevet', 'No-show'), values: d.items.map((m) => m.no_show_rate || 0) }], { pct: true }),
+    table(L('Fremmøde pr. måned (tabel)', 'Attendance per month (table)'), [L('Måned', 'Month'), L('Planlagt', 'Planned'), L('Gennemført', 'Held'), L('Udeblevet', 'No-show'), L('Aflyst af beboer', 'Cancelled by resident'), L('Aflyst af personale', 'Cancelled by staff'), L('Andel udeblevet', 'No-show share')],
+      d.items.map((m) => [monthLabel(m.month), fmtNum(m.planned), fmtNum(m.held), fmtNum(m.no_show), fmtNum(m.cancelled_by_resident), fmtNum(m.cancelled_by_staff), fmtPct(m.no_show_rate)]), { rowHeader: true, scroll: true })));
+  return wrap;
+}
+
+const ACTION = { read: ['læste', 'read'], search: ['så på listen', 'listed'], create: ['oprettede', 'created'], update: ['ændrede', 'changed'], delete: ['slettede', 'deleted'] };
+export async function auditView({ params, query }) {
+  const id = params.id || query.get('resident_id');
+  const residents = await all('/api/residents?limit=200');
+  const select = h('select#audit-res', { name: 'resident_id' }, h('option', { value: '' }, L('Vælg beboer', 'Choose a resident')), residents.map((r) => h('option', { value: r.id, selected: r.id === id }, r.name)));
+  const pick = h('form.filters.card', { action: '#' }, h('div.field', h('label', { for: 'audit-res' }, L('Beboer', 'Resident')), select), h('button.btn-secondary', { type: 'submit' }, L('Vis adgangslog', 'Show audit log')));
+  pick.addEventListener('submit', (e) => { e.preventDefault(); if (select.value) location.hash = `/residents/${select.value}/audit`; });
+  const r = residents.find((x) => x.id === id);
+  const wrap = h('div', h('h1', r ? `${L('Hvem har set', 'Who looked at')} ${r.name}?` : L('Adgangslog', 'Audit log')), pick);
+  if (!id) { wrap.append(empty(L('Vælg en beboer for at se, hvem der har set eller ændret beboerens oplysninger.', 'Choose a resident to see who looked at or changed their data.'))); return wrap; }
+  const items = (await get(`/api/audit?resident_id=${id}&limit=200`)).items;
+  if (!items.length) { wrap.append(empty(L('Ingen registrerede opslag.', 'No recorded access.'))); return wrap; }
+  wrap.append(table(L('Adgangslog', 'Audit log'), [L('Tidspunkt', 'Time'), L('Hvem', 'Who'), L('Organisation', 'Organisation'), L('Handling', 'Action'), L('Hvad', 'What'), L('Udfald', 'Outcome')],
+    items.map((x) => [fmtDateTime(x.at), x.user_name || '–', x.org_name || '–', ACTION[x.action] ? L(...ACTION[x.action]) : x.action, x.resource_type, x.outcome === 'denied' ? h('strong.no', L('Afvist', 'Denied')) : L('Tilladt', 'Allowed')]), { hideCaption: true, scroll: true }));
+  return wrap;
+}

@@ -1,0 +1,261 @@
+// A resident: the list, the page with history, intensity, admissions; KIP with versions; consents.
+import { api, get, request, ApiError } from '../api.js';
+import { L, fmtDate, fmtDateTime, todayISO } from '../i18n.js';
+import { h, field, radios, bindForm, empty, section, link, announce, uid, badge, dl, table, staleDiff, errorBox } from '../dom.js';
+import { navigate } from '../app.js';
+import { residentBadges, consentSummary, lastConversation, lbl, KIND, OUTCOME, CONSENT_KIND, CONSENT_STATE, summaryHidden, all, isRegion, isManager, takeFlash, setFlash } from './common.js';
+
+export async function residentsView({ me, query }) {
+  const q = (query.get('q') || '').toLowerCase();
+  const items = await all('/api/residents?limit=200');
+  const input = h('input', { id: 'res-filter', type: 'search', value: q, autocomplete: 'off' });
+  const listBox = h('div');
+  const draw = () => {
+    const f = input.value.trim().toLowerCase();
+    const shown = items.filter((r) => !f || r.name.toLowerCase().includes(f));
+    listBox.replaceChildren(shown.length ? table(L('Beboere', 'Residents'), [L('Navn', 'Name'), L('Botilbud', 'Facility'), L('Kontaktperson', 'Contact person'), L('Seneste samtale', 'Last conversation'), L('Status', 'Status')],
+      shown.map((r) => [link(`#/residents/${r.id}`, r.name), r.facility_name, r.contact_person_name || '–', lastConversation(r), residentBadges(r)]), { rowHeader: true, hideCaption: true })
+      : empty(L('Ingen beboere matcher.', 'No residents match.')));
+  };
+  input.addEventListener('input', draw);
+  draw();
+  return h('div', h('h1', L('Beboere', 'Residents')),
+    h('div.field.inline', h('label', { for: 'res-filter' }, L('Søg efter navn', 'Search by name')), input),
+    listBox);
+}
+
+function conversationItem(cv, me) {
+  const p = cv.participants || {};
+  const who = [
+    ...(p.clinicians || []).map((c) => c.name),
+    p.contact_person_present ? L('kontaktperson', 'contact person') : null,
+    ...(p.staff_present || []).map((c) => c.name),
+    ...(p.relatives || []).map((x) => `${x} (${L('pårørende', 'relative')})`),
+    ...(p.partners || []).map((x) => `${x} (${L('partner', 'partner')})`),
+  ].filter(Boolean).join(', ');
+  return h('li.card.conv',
+    h('h3.h4', `${fmtDateTime(cv.occurred_at)} · ${lbl(KIND, cv.kind)} · `, h('span', { class: cv.outcome === 'held' ? 'ok' : 'no' }, lbl(OUTCOME, cv.outcome))),
+    h('p.muted', `${L('Deltagere', 'Participants')}: ${who || '–'}`),
+    cv.summary ? h('div', h('h4.h5', L('Resumé', 'Summary')), h('p.pre', cv.summary)) : summaryHidden(cv.summary_hidden_reason),
+    'clinical_note' in cv
+      ? (cv.clinical_note ? h('div.note', h('h4.h5', L('Klinisk notat', 'Clinical note')), h('p.pre', cv.clinical_note)) : null)
+      : null);
+}
+
+export async function residentView({ params, me }) {
+  const id = params.id;
+  const [r, convs, intensity, admissions] = await Promise.all([
+    get(`/api/residents/${id}`), get(`/api/residents/${id}/conversations?limit=50`),
+    get(`/api/residents/${id}/intensity`), get(`/api/residents/${id}/admissions`)]);
+  const wrap = h('div', h('h1', r.name), takeFlash(), residentBadges(r));
+  wrap.append(h('nav.subnav', { 'aria-label': L('Om beboeren', 'About the resident') }, h('ul',
+    me.role === 'region_clinician' ? h('li', h('a.btn-primary', { href: `#/log/${id}` }, L('Log samtale', 'Log conversation'))) : null,
+    h('li', h('a.btn-secondary', { href: `#/residents/${id}/kip` }, 'KIP')),
+    h('li', h('a.btn-secondary', { href: `#/residents/${id}/consents` }, L('Samtykker', 'Consents'))),
+    isManager(me) ? h('li', h('a.btn-secondary', { href: `#/residents/${id}/audit` }, L('Hvem har set beboeren?', 'Who looked at this resident?'))) : null)));
+  wrap.append(section(L('Oplysninger', 'Details'), dl([
+    [L('Født', 'Born'), fmtDate(r.date_of_birth)],
+    [L('Botilbud', 'Facility'), r.facility_name],
+    [L('F-ACT-team', 'F-ACT team'), r.team_name],
+    [L('Kontaktperson', 'Contact person'), r.contact_person_name],
+    [L('Behandler', 'Clinician'), r.responsible_clinician_name],
+    [L('Intensitet', 'Intensity'), r.intensity === 'intensive' ? L('Intensiv', 'Intensive') : L('Standard', 'Standard')],
+    [L('Sikkerhedsrisiko', 'Safety risk'), r.safety.risk ? `${L('Ja', 'Yes')}${r.safety.note ? ` – ${r.safety.note}` : ''}` : L('Nej', 'No')],
+    [L('Seneste samtale', 'Last conversation'), lastConversation(r)],
+    [L('Næste planlagte samtale', 'Next planned conversation'), r.next_planned_conversation ? fmtDateTime(r.next_planned_conversation.starts_at) : null],
+  ])));
+
+  // intensity up or down, with a reason (the region)
+  const intSec = section(L('Intensitet', 'Intensity'));
+  if (isRegion(me)) {
+    const target = r.intensity === 'intensive' ? 'standard' : 'intensive';
+    const form = h('form', { action: '#' },
+      h('p', r.intensity === 'intensive' ? L('Beboeren er i en intensiv periode og står på F-ACT-tavlen.', 'The resident is in an intensive period and on the F-ACT board.') : L('Beboeren følges med standard intensitet.', 'The resident is followed at standard intensity.')),
+      field('reason', target === 'intensive' ? L('Begrundelse for at skrue op', 'Reason to turn up') : L('Begrundelse for at skrue ned', 'Reason to turn down'), { kind: 'textarea', rows: 2, required: true }),
+      h('div.actions', h('button.btn-primary', { type: 'submit' }, target === 'intensive' ? L('Skru op til intensiv', 'Turn up to intensive') : L('Skru ned til standard', 'Turn down to standard'))));
+    bindForm(form, `intensity:${id}:${target}`, async (v, idem) => {
+      await api.post(`/api/residents/${id}/intensity`, { level: target, reason: v.reason }, { idem });
+      setFlash(target === 'intensive' ? L('Intensiteten er skruet op.', 'Intensity turned up.') : L('Intensiteten er skruet ned.', 'Intensity turned down.'));
+      navigate(`/residents/${id}`);
+    });
+    intSec.append(form);
+  }
+  if (intensity.items && intensity.items.length) {
+    intSec.append(table(L('Ændringer i intensitet', 'Intensity changes'), [L('Dato', 'Date'), L('Ændring', 'Change'), L('Begrundelse', 'Reason'), L('Af', 'By')],
+      intensity.items.map((x) => [fmtDate(x.changed_at), `${x.from_level} → ${x.to_level}`, x.reason, x.changed_by_name])));
+  }
+  wrap.append(intSec);
+
+  const hist = section(L('Samtaler', 'Conversations'));
+  if (!convs.items.length) hist.append(empty(L('Der er ikke logget samtaler endnu.', 'No conversations logged yet.')));
+  else hist.append(h('ol.plain', convs.items.map((cv) => conversationItem(cv, me))));
+  wrap.append(hist);
+
+  const adm = section(L('Indlæggelser', 'Admissions'));
+  if (!admissions.items.length) adm.append(empty(L('Ingen registrerede indlæggelser.', 'No admissions recorded.')));
+  else adm.append(table(L('Indlæggelser', 'Admissions'), [L('Indlagt', 'Admitted'), L('Udskrevet', 'Discharged'), L('Afsnit', 'Ward'), L('Tvang', 'Forced'), L('Besøg', 'Visits')],
+    admissions.items.map((a) => [fmtDateTime(a.admitted_at), a.discharged_at ? fmtDateTime(a.discharged_at) : L('Stadig indlagt', 'Still admitted'), a.ward || '–', a.forced ? L('Ja', 'Yes') : L('Nej', 'No'), String(a.visit_count)]), { hideCaption: true }));
+  if (me.role === 'facility_staff' || me.role === 'facility_manager') adm.append(h('p', link('#/admissions', L('Registrér indlæggelse, udskrivelse eller besøg', 'Record an admission, discharge or visit'))));
+  wrap.append(adm);
+  return wrap;
+}
+
+// ---- KIP ----
+const KIP_STATUS = { draft: ['Kladde', 'Draft'], active: ['Aktiv', 'Active'], closed: ['Afsluttet', 'Closed'] };
+const GOAL_STATUS = { open: ['Åben', 'Open'], achieved: ['Nået', 'Achieved'], dropped: ['Opgivet', 'Dropped'] };
+const ACTION_STATUS = { open: ['Ikke startet', 'Open'], in_progress: ['I gang', 'In progress'], done: ['Udført', 'Done'], cancelled: ['Aflyst', 'Cancelled'] };
+const SIDE = { municipality: ['Kommunen', 'Municipality'], region: ['Regionen', 'Region'], resident: ['Beboeren', 'Resident'], other: ['Andre', 'Other'] };
+const NECESSARY = { resident: ['Beboeren', 'The resident'], relative: ['Pårørende', 'Relative'], outpatient_psychiatry: ['Ambulant psykiatri', 'Outpatient psychiatry'], substance_treatment: ['Misbrugsbehandling', 'Substance treatment'], general_practitioner: ['Egen læge', 'GP'] };
+const AS_NEEDED = { municipal_support: ['Kommunal støtte', 'Municipal support'], contact_person: ['Kontaktperson', 'Contact person'], mentor: ['Mentor', 'Mentor'], housing_support: ['Bostøtte', 'Housing support'], psp: ['PSP (politi, social, psykiatri)', 'PSP (police, social, psychiatry)'], job_centre: ['Jobcenter', 'Job centre'] };
+
+function participantList(list, map) {
+  return h('ul.plain', (list || []).map((p) => h('li', lbl(map, p.role), p.name ? ` – ${p.name}` : '', p.organisation ? ` (${p.organisation})` : '')));
+}
+
+function goalView(g) {
+  return h('li.goal', h('p', h('strong', g.title), ' ', badge(lbl(GOAL_STATUS, g.status || 'open'), g.status === 'achieved' ? 'ok' : 'neutral')),
+    (g.actions || []).length ? table(L('Indsatser', 'Actions'), [L('Indsats', 'Action'), L('Ansvarlig', 'Responsible'), L('Frist', 'Due'), L('Status', 'Status')],
+      g.actions.map((a) => [a.action, `${a.responsible}${a.responsible_side ? ` (${lbl(SIDE, a.responsible_side)})` : ''}`, a.due_date ? fmtDate(a.due_date) : '–', lbl(ACTION_STATUS, a.status)]), { hideCaption: true }) : null,
+    (g.sub_goals || []).length ? h('ul.subgoals', g.sub_goals.map(goalView)) : null);
+}
+
+export async function kipView({ params }) {
+  const id = params.id;
+  const r = await get(`/api/residents/${id}`);
+  let kip = null;
+  try { kip = await get(`/api/residents/${id}/kip`); } catch (e) { if (!(e instanceof ApiError) || e.status !== 404) throw e; }
+  const [versions, reviews] = await Promise.all([get(`/api/residents/${id}/kip/versions`), get(`/api/residents/${id}/kip/reviews`)]);
+  const wrap = h('div', h('h1', `KIP: ${r.name}`), takeFlash(), h('p', link(`#/residents/${id}`, L('← Tilbage til beboeren', '← Back to the resident'))));
+  if (!kip) {
+    wrap.append(empty(L('Beboeren har ingen koordinerende indsatsplan (KIP) endnu. Start den sammen med samarbejdspartneren.', 'The resident has no coordinated action plan (KIP) yet. Start it together with the partner.'), h('a.btn-primary', { href: `#/residents/${id}/kip/edit` }, L('Opret KIP', 'Create KIP'))));
+    return wrap;
+  }
+  wrap.append(section(`${L('Version', 'Version')} ${kip.version}`,
+    dl([[L('Status', 'Status'), lbl(KIP_STATUS, kip.status)], [L('Koordinator', 'Coordinator'), `${kip.coordinator_org_name}${kip.coordinator_user_name ? ` – ${kip.coordinator_user_name}` : ''}`],
+      [L('Beboerens eget mål', "The resident's own goal"), kip.resident_goal], [L('Næste opfølgning', 'Next review'), kip.next_review ? fmtDate(kip.next_review) : null],
+      [L('Senest ændret', 'Last changed'), `${fmtDateTime(kip.created_at)} ${L('af', 'by')} ${kip.created_by_name}`]]),
+    h('h3', L('Mål og indsatser', 'Goals and actions')), h('ol.plain', kip.goals.map(goalView)),
+    h('div.grid2', h('div', h('h3', L('Nødvendige deltagere', 'Necessary participants')), participantList(kip.participants.necessary, NECESSARY)),
+      h('div', h('h3', L('Deltagere efter behov', 'Participants as needed')), participantList(kip.participants.as_needed, AS_NEEDED))),
+    h('div.actions', h('a.btn-primary', { href: `#/residents/${id}/kip/edit` }, L('Redigér KIP', 'Edit KIP')))));
+  wrap.append(section(L('Tidligere versioner', 'Earlier versions'),
+    versions.items.length > 1 ? h('ul.plain', versions.items.filter((v) => v.version !== kip.version).map((v) => h('li', h('details', h('summary', `${L('Version', 'Version')} ${v.version} · ${fmtDateTime(v.created_at)} · ${v.created_by_name || ''}`),
+      dl([[L('Status', 'Status'), lbl(KIP_STATUS, v.status)], [L('Beboerens eget mål', "The resident's own goal"), v.resident_goal]]), h('ol.plain', (v.goals || []).map(goalView))))))
+      : empty(L('Ingen tidligere versioner.', 'No earlier versions.'))));
+  wrap.append(section(L('Opfølgning på mål', 'Outcome reviews'), reviews.items.length ? table(L('Opfølgninger', 'Reviews'), [L('Dato', 'Date'), L('I behandling', 'In treatment'), L('Stabil bolig', 'Stable housing'), L('Arbejde/aktivitet', 'Work/activity'), L('Netværk', 'Network'), L('Note', 'Note')],
+    reviews.items.map((x) => [fmtDate(x.reviewed_at), x.in_treatment_contact ? '✓' : '–', x.stable_housing ? '✓' : '–', x.work_or_activity ? '✓' : '–', x.social_network ? '✓' : '–', x.note || '']), { hideCaption: true }) : empty(L('Ingen opfølgninger endnu.', 'No reviews yet.'))));
+  return wrap;
+}
+
+export async function kipEditView({ params }) {
+  const id = params.id;
+  const r = await get(`/api/residents/${id}`);
+  let kip = null; let version = 0;
+  try {
+    const res = await request('GET', `/api/residents/${id}/kip`);
+    kip = res.data; version = Number(res.etag || kip.version);
+  } catch (e) { if (!(e instanceof ApiError) || e.status !== 404) throw e; }
+  const base = kip || { coordinator_org_id: r.facility_id, coordinator_user_id: r.contact_person_id, status: 'draft', resident_goal: '', goals: [{ title: '', status: 'open', actions: [] }], participants: { necessary: [{ role: 'resident' }], as_needed: [] }, next_review: null };
+  const goalsBox = h('div.goals');
+  let goalCount = 0;
+  const actionRow = (gi, ai, a = {}) => h('fieldset.action', h('legend', `${L('Indsats', 'Action')} ${ai + 1}`),
+    h('div.grid2',
+      field(`goals[${gi}].actions[${ai}].action`, L('Indsats', 'Action'), { value: a.action || '' }),
+      field(`goals[${gi}].actions[${ai}].responsible`, L('Ansvarlig', 'Responsible'), { value: a.responsible || '' }),
+      field(`goals[${gi}].actions[${ai}].responsible_side`, L('Ansvarlig part', 'Responsible side'), { kind: 'select', value: a.responsible_side || 'municipality', options: Object.keys(SIDE).map((k) => [k, lbl(SIDE, k)]) }),
+      field(`goals[${gi}].actions[${ai}].due_date`, L('Frist', 'Due date'), { kind: 'date', value: a.due_date || '' }),
+      field(`goals[${gi}].actions[${ai}].status`, L('Status', 'Status'), { kind: 'select', value: a.status || 'open', options: Object.keys(ACTION_STATUS).map((k) => [k, lbl(ACTION_STATUS, k)]) })));
+  const goalBlock = (g) => {
+    const gi = goalCount++;
+    const actions = h('div.actions-list');
+    let n = 0;
+    for (const a of g.actions || []) actions.append(actionRow(gi, n++, a));
+    const add = h('button.btn-secondary', { type: 'button' }, L('Tilføj indsats', 'Add action'));
+    add.addEventListener('click', () => { actions.append(actionRow(gi, n++)); actions.lastElementChild.querySelector('input').focus(); });
+    return h('fieldset.goal', { dataset: { goal: gi, subgoals: JSON.stringify(g.sub_goals || []) } }, h('legend', `${L('Mål', 'Goal')} ${gi + 1}`),
+      h('div.grid2', field(`goals[${gi}].title`, L('Mål', 'Goal'), { value: g.title || '' }),
+        field(`goals[${gi}].status`, L('Status', 'Status'), { kind: 'select', value: g.status || 'open', options: Object.keys(GOAL_STATUS).map((k) => [k, lbl(GOAL_STATUS, k)]) })),
+      (g.sub_goals || []).length ? h('p.muted', `${L('Delmål (bevares)', 'Sub-goals (kept)')}: ${g.sub_goals.map((s) => s.title).join('; ')}`) : null,
+      actions, add);
+  };
+  for (const g of base.goals) goalsBox.append(goalBlock(g));
+  const addGoal = h('button.btn-secondary', { type: 'button' }, L('Tilføj mål', 'Add goal'));
+  addGoal.addEventListener('click', () => { goalsBox.append(goalBlock({ title: '', actions: [] })); goalsBox.lastElementChild.querySelector('input').focus(); });
+
+  const partRow = (group, role, map, list) => {
+    const p = (list || []).find((x) => x.role === role);
+    return h('tr', h('td', field(`p.${group}.${role}`, lbl(map, role), { kind: 'checkbox', value: !!p })),
+      h('td', field(`p.${group}.${role}.name`, `${L('Navn', 'Name')} (${lbl(map, role)})`, { value: (p && p.name) || '' })),
+      h('td', field(`p.${group}.${role}.organisation`, `${L('Organisation', 'Organisation')} (${lbl(map, role)})`, { value: (p && p.organisation) || '' })));
+  };
+  const coordOptions = [[r.facility_id, r.facility_name], [r.team_id, r.team_name]];
+  const userOptions = [['', L('Ingen navngivet', 'Nobody named')], ...(r.contact_person_id ? [[r.contact_person_id, `${r.contact_person_name} (${L('kontaktperson', 'contact person')})`]] : []), ...(r.responsible_clinician_id ? [[r.responsible_clinician_id, `${r.responsible_clinician_name} (${L('behandler', 'clinician')})`]] : [])];
+  const form = h('form.card', { action: '#' },
+    h('div.grid2',
+      field('coordinator_org_id', L('Koordinerende organisation', 'Coordinating organisation'), { kind: 'select', options: coordOptions, value: base.coordinator_org_id }),
+      field('coordinator_user_id', L('Koordinator', 'Coordinator'), { kind: 'select', options: userOptions, value: base.coordinator_user_id || '' }),
+      field('status', L('Status', 'Status'), { kind: 'select', options: Object.keys(KIP_STATUS).map((k) => [k, lbl(KIP_STATUS, k)]), value: base.status }),
+      field('next_review', L('Næste opfølgning', 'Next review'), { kind: 'date', value: base.next_review || '' })),
+    field('resident_goal', L('Beboerens eget mål', "The resident's own goal"), { kind: 'textarea', rows: 2, value: base.resident_goal || '' }),
+    h('h2', L('Mål og indsatser', 'Goals and actions')), goalsBox, h('p', addGoal),
+    h('h2', L('Deltagere', 'Participants')),
+    h('div.table-wrap', h('table.data.parts', h('caption', L('Nødvendige deltagere', 'Necessary participants')), h('tbody', Object.keys(NECESSARY).map((k) => partRow('necessary', k, NECESSARY, base.participants.necessary))))),
+    h('div.table-wrap', h('table.data.parts', h('caption', L('Deltagere efter behov', 'Participants as needed')), h('tbody', Object.keys(AS_NEEDED).map((k) => partRow('as_needed', k, AS_NEEDED, base.participants.as_needed))))),
+    h('div.actions', h('button.btn-primary', { type: 'submit' }, L('Gem ny version', 'Save new version')), h('a.btn-secondary', { href: `#/residents/${id}/kip` }, L('Annullér', 'Cancel'))));
+
+  bindForm(form, `kip:${id}`, async (v) => {
+    const goals = [];
+    for (const fs of goalsBox.querySelectorAll('fieldset.goal')) {
+      const gi = fs.dataset.goal;
+      const title = (v[`goals[${gi}].title`] || '').trim();
+      const actions = [];
+      for (let ai = 0; `goals[${gi}].actions[${ai}].action` in v; ai++) {
+        const p = `goals[${gi}].actions[${ai}]`;
+        if (!v[`${p}.action`].trim() && !v[`${p}.responsible`].trim()) continue;
+        actions.push({ action: v[`${p}.action`].trim(), responsible: v[`${p}.responsible`].trim(), responsible_side: v[`${p}.responsible_side`], due_date: v[`${p}.due_date`] || null, status: v[`${p}.status`] });
+      }
+      if (!title && !actions.length) continue;
+      goals.push({ title, status: v[`goals[${gi}].status`], actions, sub_goals: JSON.parse(fs.dataset.subgoals || '[]') });
+    }
+    const parts = (group, map) => Object.keys(map).filter((k) => v[`p.${group}.${k}`]).map((k) => {
+      const o = { role: k };
+      if (v[`p.${group}.${k}.name`]) o.name = v[`p.${group}.${k}.name`];
+      if (v[`p.${group}.${k}.organisation`]) o.organisation = v[`p.${group}.${k}.organisation`];
+      return o;
+    });
+    await api.put(`/api/residents/${id}/kip`, {
+      coordinator_org_id: v.coordinator_org_id, coordinator_user_id: v.coordinator_user_id || null, status: v.status,
+      resident_goal: v.resident_goal, goals, participants: { necessary: parts('necessary', NECESSARY), as_needed: parts('as_needed', AS_NEEDED) },
+      next_review: v.next_review || null,
+    }, { ifMatch: version });
+    setFlash(L('KIP er gemt som en ny version.', 'The KIP is saved as a new version.'));
+    navigate(`/residents/${id}/kip`);
+  }, { describeStale: (cur, mine) => staleDiff(cur, mine, { status: L('Status', 'Status'), resident_goal: L('Beboerens eget mål', "The resident's own goal"), next_review: L('Næste opfølgning', 'Next review') }) });
+  return h('div', h('h1', `${kip ? L('Redigér KIP', 'Edit KIP') : L('Opret KIP', 'Create KIP')}: ${r.name}`), form);
+}
+
+// ---- consents ----
+export async function consentsView({ params, me }) {
+  const id = params.id;
+  const [r, c] = await Promise.all([get(`/api/residents/${id}`), get(`/api/residents/${id}/consents`)]);
+  const wrap = h('div', h('h1', `${L('Samtykker', 'Consents')}: ${r.name}`), takeFlash(), h('p', link(`#/residents/${id}`, L('← Tilbage til beboeren', '← Back to the resident'))));
+  wrap.append(section(L('Gældende nu', 'In force now'), consentSummary(c)));
+  const form = h('form.card', { action: '#' },
+    field('kind', L('Samtykke om', 'Consent about'), { kind: 'select', options: Object.keys(CONSENT_KIND).map((k) => [k, lbl(CONSENT_KIND, k)]) }),
+    radios('granted', L('Beboerens svar', "The resident's answer"), [['true', L('Giver samtykke', 'Grants consent')], ['false', L('Afviser / trækker tilbage', 'Refuses / withdraws')]], 'true'),
+    field('partners', L('Navngivne samarbejdspartnere (adskilt med komma)', 'Named partners (separated by commas)'), { hint: L('Kun for samtykke om samarbejdspartnere.', 'Only for consent about partners.') }),
+    field('valid_until', L('Gælder til (valgfrit)', 'Valid until (optional)'), { kind: 'date' }),
+    field('scope_note', L('Note om omfang', 'Note on scope'), { kind: 'textarea', rows: 2 }),
+    h('div.actions', h('button.btn-primary', { type: 'submit' }, L('Registrér samtykke', 'Record consent'))));
+  bindForm(form, `consent:${id}`, async (v, idem) => {
+    const partners = String(v.partners || '').split(',').map((x) => x.trim()).filter(Boolean);
+    await api.post(`/api/residents/${id}/consents`, { kind: v.kind, granted: v.granted === 'true', scope_note: v.scope_note || null, partners: v.kind === 'partners_may_attend' ? partners : null, valid_until: v.valid_until || null }, { idem });
+    setFlash(L('Samtykket er registreret.', 'The consent is recorded.'));
+    navigate(`/residents/${id}/consents?t=${Date.now()}`);
+  });
+  wrap.append(section(L('Registrér eller træk tilbage', 'Record or withdraw'), form));
+  wrap.append(section(L('Historik', 'History'), c.history.length ? table(L('Samtykkehistorik', 'Consent history'), [L('Registreret', 'Recorded'), L('Om', 'About'), L('Svar', 'Answer'), L('Gælder til', 'Valid until'), L('Note', 'Note'), L('Af', 'By')],
+    c.history.map((x) => [fmtDateTime(x.recorded_at), lbl(CONSENT_KIND, x.kind), x.granted ? L('Givet', 'Granted') : L('Afvist/tilbagetrukket', 'Refused/withdrawn'), x.valid_until ? fmtDate(x.valid_until) : '–', [x.scope_note || '', x.partners && x.partners.length ? ` (${x.partners.join(', ')})` : ''], x.recorded_by_name]), { hideCaption: true })
+    : empty(L('Der er ikke registreret samtykker endnu.', 'No consents recorded yet.'))));
+  return wrap;
+}

@@ -1,0 +1,75 @@
+// Admin: organisations and users, no resident data. The Danish/English switch.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { launch, newPage, login, go, checkA11y, shot, mainText, BASE } from './helpers.mjs';
+
+let browser;
+before(async () => { browser = await launch(); });
+after(async () => { await browser?.close(); });
+
+test('admin creates an organisation and a user, resets a password, deactivates; no resident data', async () => {
+  const u = Date.now().toString(36);
+  const page = await newPage(browser);
+  await login(page, 'admin@samspil.demo');
+  assert.match(page.url(), /#\/admin\/users/);
+  const nav = await page.locator('#nav').innerText();
+  assert.doesNotMatch(nav, /Beboere|Tavle/);
+  await go(page, '/admin/orgs');
+  await page.getByLabel('Navn').fill(`Botilbud Admin ${u}`);
+  await page.getByLabel('Type').selectOption('facility');
+  await page.getByLabel('Myndighed (region/kommune)').fill('Sorø Kommune');
+  await page.getByRole('button', { name: 'Opret organisation' }).click();
+  await page.getByText(`Organisationen Botilbud Admin ${u} er oprettet.`).waitFor();
+  await checkA11y(page, 'organisations');
+  await go(page, '/admin/users');
+  await page.getByLabel('Navn').fill(`Test Bruger ${u}`);
+  await page.getByLabel('E-mail').fill(`user.${u}@test.demo`);
+  await page.getByLabel('Rolle').selectOption('facility_staff');
+  await page.getByLabel('Organisation').selectOption({ label: `Botilbud Admin ${u}` });
+  await page.getByLabel(/Første adgangskode/).fill('kort');
+  await page.getByRole('button', { name: 'Opret bruger' }).click();
+  await page.getByText('Adgangskoden skal være på mindst 10 tegn.').waitFor();
+  assert.equal(await page.getByLabel('Navn').inputValue(), `Test Bruger ${u}`);
+  await page.getByLabel(/Første adgangskode/).fill('en-lang-adgangskode');
+  await page.getByRole('button', { name: 'Opret bruger' }).click();
+  await page.getByText(`Test Bruger ${u} er oprettet.`).waitFor();
+  const row = page.locator('tr', { hasText: `user.${u}@test.demo` });
+  await row.getByRole('button', { name: /Ny adgangskode/ }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Lav ny adgangskode' }).click();
+  await page.getByText(`Ny adgangskode til Test Bruger ${u}:`).waitFor();
+  await row.getByRole('button', { name: /Deaktivér/ }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Deaktivér' }).click();
+  await page.getByText(`Test Bruger ${u}: deaktiveret.`).waitFor();
+  await checkA11y(page, 'users');
+  await shot(page, 'admin-users');
+  await go(page, '/residents');
+  assert.match(await mainText(page), /Ingen adgang/);
+  await page.context().close();
+});
+
+test('the Danish/English switch changes text and lang, and is remembered', async () => {
+  const page = await newPage(browser);
+  await page.goto(`${BASE}/#/login`);
+  await page.locator('main h1').waitFor();
+  assert.equal(await page.getAttribute('html', 'lang'), 'da');
+  assert.equal(await page.locator('main h1').innerText(), 'Log ind i Samspil');
+  await checkA11y(page, 'login');
+  await shot(page, 'login');
+  await page.getByRole('button', { name: 'Switch to English' }).click();
+  await page.locator('main h1', { hasText: 'Log in to Samspil' }).waitFor();
+  assert.equal(await page.getAttribute('html', 'lang'), 'en');
+  await page.getByLabel('E-mail').fill('clinician@slagelse.demo');
+  await page.getByLabel('Password').fill('demo-password');
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.waitForFunction(() => !location.hash.includes('/login'));
+  await page.locator('main h1', { hasText: /visit/ }).waitFor();
+  assert.match(await page.locator('#nav').innerText(), /F-ACT board/);
+  await page.reload();
+  await page.locator('main h1', { hasText: /visit/ }).waitFor();
+  assert.equal(await page.getAttribute('html', 'lang'), 'en');
+  await checkA11y(page, 'today (English)');
+  await page.getByRole('button', { name: 'Skift til dansk' }).click();
+  await page.locator('main h1', { hasText: /besøg/ }).waitFor();
+  assert.equal(await page.getAttribute('html', 'lang'), 'da');
+  await page.context().close();
+});
