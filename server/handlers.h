@@ -26,6 +26,7 @@ void users_list(http_request *req);
 void users_create(http_request *req);
 void users_get(http_request *req);
 void users_update(http_request *req);
+void users_colleagues(http_request *req);
 
 /* residents.c */
 void residents_register(void);

@@ -31,6 +31,8 @@ static const route routes[] = {
     {"GET",   "/api/users/{id}",          users_get,            ROLE_ADMIN, 0},
     {"POST",  "/api/users",               users_create,         ROLE_ADMIN, 0},
     {"PATCH", "/api/users/{id}",          users_update,         ROLE_ADMIN, 0},
+    /* the people of the caller's own and partner organisations (names and roles only) */
+    {"GET",   "/api/colleagues",          users_colleagues,     ROLES_CARE, 0},
     /* residents */
     {"GET",   "/api/residents",           residents_list,       ROLES_CARE, ROUTE_RESIDENT_DATA},
     {"GET",   "/api/residents/{id}",      residents_get,        ROLES_CARE, ROUTE_RESIDENT_DATA},

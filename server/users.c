@@ -3,6 +3,10 @@
  * (rename, move, change role, deactivate, reset password). Deactivation, a
  * password reset and a role or organisation change bump the account's session
  * version, so every token issued before stops working at once.
+ *
+ * Colleagues: care staff read the active accounts of their own organisation and its
+ * partners (id, name, role, organisation only) to name who took part or who is the contact;
+ * which accounts those are is decided by the users_colleagues policy, not here.
  */
 #include <sodium.h>
 #include <stdio.h>
@@ -22,6 +26,12 @@ static const db_stmt user_stmts[] = {
      "  AND ($4::uuid IS NULL OR org_id = $4::uuid) "
      "ORDER BY name, id LIMIT $3::integer"},
     {"users_get", "SELECT " USER_COLUMNS " FROM users WHERE id = $1::uuid"},
+    {"users_colleagues",
+     "SELECT id, name, role, org_id FROM users "
+     "WHERE active AND role <> 'admin' "
+     "  AND ($1::text IS NULL OR (name, id) > ($1, $2::uuid)) "
+     "  AND ($4::uuid IS NULL OR org_id = $4::uuid) "
+     "ORDER BY name, id LIMIT $3::integer"},
     {"users_create",
      "INSERT INTO users (email, name, role, org_id, password_hash) "
      "VALUES (lower($1), $2, $3, $4::uuid, $5) RETURNING " USER_COLUMNS},
@@ -100,6 +110,46 @@ void users_list(http_request *req)
         return;
     }
     app_run(req, list_tx, &l, 0);
+}
+
+/* ---- colleagues: the active accounts of the caller's own and partner organisations ---- */
+
+static db_outcome colleagues_tx(app_call *c)
+{
+    list_ctx *l = c->ctx;
+    char lim[16];
+    snprintf(lim, sizeof lim, "%d", l->limit + 1);
+    const char *p[] = {l->after_name, l->after_id, lim, l->org_id};
+    PGresult *r = app_exec(c, "users_colleagues", 4, p);
+    if (!r)
+        return DB_ROLLBACK;
+    json_t *items = json_array();
+    int n = db_rows(r);
+    for (int i = 0; i < n && i < l->limit; i++)
+        json_array_append_new(items, json_pack("{s:o, s:o, s:o, s:o}", "id", app_jstr(r, i, "id"),
+                                               "name", app_jstr(r, i, "name"), "role",
+                                               app_jstr(r, i, "role"), "org_id",
+                                               app_jstr(r, i, "org_id")));
+    json_t *next = n > l->limit ? cursor_make(db_get(r, l->limit - 1, "name"),
+                                              db_get(r, l->limit - 1, "id"))
+                                : json_null();
+    app_reply(c, 200, json_pack("{s:o, s:o}", "items", items, "next", next));
+    return DB_COMMIT;
+}
+
+void users_colleagues(http_request *req)
+{
+    list_ctx l = {0};
+    if ((l.limit = app_limit(req)) < 0 || !cursor_parse(req, &l.after_name, &l.after_id))
+        return;
+    l.org_id = http_query(req, "org_id");
+    if (l.org_id && !json_is_uuid(l.org_id)) {
+        json_t *errors = json_array();
+        problem_field(errors, "org_id", "must be a UUID");
+        problem_send_errors(req, 400, "bad-query", NULL, "org_id must be a UUID.", errors);
+        return;
+    }
+    app_run(req, colleagues_tx, &l, 0);
 }
 
 /* ---- create and update ---- */

@@ -531,6 +531,89 @@ START_TEST(test_admin_gets_no_resident_data)
 }
 END_TEST
 
+START_TEST(test_colleagues_of_own_and_partner_organisations)
+{
+    /* an inactive account at Engen is not offered as a colleague */
+    char *gone = it_create_user(admin, "facility_staff", IT_FACILITY_ENGEN, NULL, NULL);
+    char path[128];
+    snprintf(path, sizeof path, "/api/users/%s", gone);
+    it_response *r = it_request("PATCH", path, admin, "{\"active\":false}", NULL);
+    IT_ASSERT_STATUS(r, 200);
+    it_response_free(r);
+
+    /* the clinician of Slagelse sees its team and Engen (the facility it serves), never
+     * Holbæk or Skoven, no administrators and no e-mail addresses */
+    char *t = it_login("clinician@slagelse.demo");
+    r = it_request("GET", "/api/colleagues?limit=200", t, NULL, NULL);
+    IT_ASSERT_STATUS(r, 200);
+    json_t *items = json_object_get(r->json, "items");
+    bool staff_engen = false, manager_slagelse = false;
+    size_t i;
+    json_t *it;
+    json_array_foreach(items, i, it) {
+        const char *id = json_string_value(json_object_get(it, "id"));
+        const char *org = json_string_value(json_object_get(it, "org_id"));
+        ck_assert_msg(strcmp(org, IT_TEAM_SLAGELSE) == 0 || strcmp(org, IT_FACILITY_ENGEN) == 0,
+                      "colleague %s of another organisation %s", id, org);
+        ck_assert_str_ne(id, gone);
+        ck_assert_str_ne(json_string_value(json_object_get(it, "role")), "admin");
+        ck_assert_ptr_null(json_object_get(it, "email"));
+        ck_assert_ptr_nonnull(json_string_value(json_object_get(it, "name")));
+        staff_engen = staff_engen || strcmp(id, IT_USER_STAFF_ENGEN) == 0;
+        manager_slagelse = manager_slagelse || strcmp(id, IT_USER_MANAGER_SLAGELSE) == 0;
+    }
+    ck_assert(staff_engen);
+    ck_assert(manager_slagelse);
+    ck_assert(json_is_null(json_object_get(r->json, "next")));
+    it_response_free(r);
+
+    /* narrowed to the facility: its staff only; another pair's facility: nobody */
+    r = it_request("GET", "/api/colleagues?org_id=" IT_FACILITY_ENGEN, t, NULL, NULL);
+    IT_ASSERT_STATUS(r, 200);
+    ck_assert_int_ge(json_array_size(json_object_get(r->json, "items")), 2);
+    json_array_foreach(json_object_get(r->json, "items"), i, it)
+        ck_assert_str_eq(json_string_value(json_object_get(it, "org_id")), IT_FACILITY_ENGEN);
+    it_response_free(r);
+    r = it_request("GET", "/api/colleagues?org_id=" IT_FACILITY_SKOVEN, t, NULL, NULL);
+    IT_ASSERT_STATUS(r, 200);
+    ck_assert_int_eq(json_array_size(json_object_get(r->json, "items")), 0);
+    it_response_free(r);
+    r = it_request("GET", "/api/colleagues?org_id=engen", t, NULL, NULL);
+    IT_ASSERT_PROBLEM(r, 400, "bad-query");
+    ck_assert(it_problem_has_field(r, "org_id"));
+    it_response_free(r);
+
+    /* paged by name */
+    r = it_request("GET", "/api/colleagues?limit=1", t, NULL, NULL);
+    IT_ASSERT_STATUS(r, 200);
+    ck_assert_int_eq(json_array_size(json_object_get(r->json, "items")), 1);
+    ck_assert(json_is_string(json_object_get(r->json, "next")));
+    it_response_free(r);
+    free(t);
+
+    /* the facility's staff see the team serving them */
+    t = it_login("staff@skoven.demo");
+    r = it_request("GET", "/api/colleagues?org_id=" IT_TEAM_HOLBAEK, t, NULL, NULL);
+    IT_ASSERT_STATUS(r, 200);
+    bool clinician = false;
+    json_array_foreach(json_object_get(r->json, "items"), i, it)
+        clinician = clinician || strcmp(json_string_value(json_object_get(it, "id")),
+                                        IT_USER_CLINICIAN_HOLBAEK) == 0;
+    ck_assert(clinician);
+    it_response_free(r);
+    free(t);
+
+    /* administrators manage accounts through /api/users, not this */
+    r = it_request("GET", "/api/colleagues", admin, NULL, NULL);
+    IT_ASSERT_PROBLEM(r, 403, "forbidden");
+    it_response_free(r);
+    r = it_request("GET", "/api/colleagues", NULL, NULL, NULL);
+    ck_assert_int_eq(r->status, 401);
+    it_response_free(r);
+    free(gone);
+}
+END_TEST
+
 int main(void)
 {
     it_server_start(NULL);
@@ -548,6 +631,7 @@ int main(void)
     tcase_add_test(tc, test_list_users_paged);
     tcase_add_test(tc, test_change_accounts);
     tcase_add_test(tc, test_admin_gets_no_resident_data);
+    tcase_add_test(tc, test_colleagues_of_own_and_partner_organisations);
     suite_add_tcase(s, tc);
     return it_run_suite(s);
 }

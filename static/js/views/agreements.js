@@ -1,6 +1,6 @@
 // Agreements: overview, the document (printable A4 with both signatures), create/edit, lifecycle.
 import { api, get, request, ApiError, newKey } from '../api.js';
-import { L, fmtDate, fmtDateTime, fmtNum, isoWeekdayName, todayISO } from '../i18n.js';
+import { L, fmtDate, fmtDateTime, fmtNum, isoWeekdayName, todayISO, roleName } from '../i18n.js';
 import { h, field, bindForm, empty, section, link, badge, table, confirmDialog, errorBox, staleDiff, dl } from '../dom.js';
 import { navigate } from '../app.js';
 import { lbl, AGREEMENT_STATUS, isManager, all, takeFlash, setFlash } from './common.js';
@@ -41,6 +41,8 @@ export async function agreementView({ params, me }) {
   const res = await request('GET', `/api/agreements/${params.id}`);
   const a = res.data;
   const version = Number(res.etag || a.version);
+  const people = a.team_contact_user_id || a.facility_contact_user_id ? await all('/api/colleagues?limit=200').catch(() => []) : [];
+  const personName = (id) => { if (!id) return null; const u = people.find((x) => x.id === id); return u ? `${u.name} (${roleName(u.role)})` : L('(ikke længere aktiv)', '(no longer active)'); };
   const wrap = h('div.agreement');
   wrap.append(h('h1', `${L('Samarbejdsaftale', 'Collaboration agreement')}: ${a.team_name} – ${a.facility_name}`), takeFlash());
   const msg = h('div.no-print');
@@ -95,6 +97,9 @@ export async function agreementView({ params, me }) {
     [L('Morgenmøder', 'Morning meetings'), a.joins_morning_meetings ? L('Teamet deltager', 'The team takes part') : L('Nej', 'No')],
     [L('Mandagsmail', 'Monday mail'), a.monday_mail_agreed ? `${L('Aftalt, senest kl.', 'Agreed, by')} ${a.monday_mail_deadline || '–'}` : L('Ikke aftalt', 'Not agreed')],
     [L('Ledelsesmøde', 'Management meeting'), a.management_every_months ? `${L('Hver', 'Every')} ${a.management_every_months}. ${L('måned', 'month')}` : null],
+    [L('Besked om mandagsmailen til', 'Monday mail notice to'), a.monday_mail_agreed ? a.monday_mail_notify_email : null],
+    [L('Kontaktperson i F-ACT-teamet', 'Contact person in the F-ACT team'), personName(a.team_contact_user_id)],
+    [L('Kontaktperson på botilbuddet', 'Contact person at the facility'), personName(a.facility_contact_user_id)],
     [L('E-mail', 'E-mail'), a.contact_email], [L('Telefon', 'Phone'), a.contact_phone], [L('Video', 'Video'), a.contact_video]]));
   const sig = (side, title) => {
     const s = (a.signatures || []).find((x) => x.side === side);
@@ -125,7 +130,15 @@ async function feedSection(a) {
 export async function agreementEditView({ params, me }) {
   let a = null; let version = null;
   if (params.id) { const r = await request('GET', `/api/agreements/${params.id}`); a = r.data; version = Number(r.etag || a.version); }
-  const orgs = a ? [] : await partnerOptions(me);
+  const [orgs, people] = await Promise.all([a ? [] : partnerOptions(me), all('/api/colleagues?limit=200').catch(() => [])]);
+  const regionRoles = ['region_clinician', 'region_manager'];
+  const ownOrgOfSide = (side) => (a ? (side === 'team' ? a.team_id : a.facility_id) : null);
+  // the contact person of each side: the people of that side's organisation
+  const contactOptions = (side, partnerId) => {
+    const org = ownOrgOfSide(side) || ((side === 'team') === (me.role === 'region_manager') ? me.org_id : partnerId);
+    const list = people.filter((u) => (side === 'team' ? regionRoles.includes(u.role) : !regionRoles.includes(u.role)) && (!org || u.org_id === org));
+    return [['', L('Ingen valgt', 'None chosen')], ...list.map((u) => [u.id, `${u.name} (${roleName(u.role)})`])];
+  };
   const v = a || { presence_every_weeks: 2, presence_weekday: 3, presence_start: '09:00', presence_end: '12:00', monday_mail_agreed: true, monday_mail_deadline: '12:00', management_every_months: 6, valid_from: todayISO(), valid_to: `${Number(todayISO().slice(0, 4)) + 2}${todayISO().slice(4)}` };
   const form = h('form.card', { action: '#' },
     a ? null : field('partner', me.role === 'region_manager' ? L('Botilbud', 'Facility') : L('F-ACT-team', 'F-ACT team'), { kind: 'select', required: true, options: [['', L('Vælg', 'Choose')], ...orgs] }),
@@ -140,16 +153,30 @@ export async function agreementEditView({ params, me }) {
       field('contact_video', L('Video', 'Video'), { value: v.contact_video || '' }),
       field('management_every_months', L('Ledelsesmøde hver … måned', 'Management meeting every … months'), { kind: 'number', min: 1, max: 24, value: v.management_every_months }),
       field('monday_mail_deadline', L('Mandagsmail senest kl.', 'Monday mail by'), { kind: 'time', value: v.monday_mail_deadline || '12:00' }),
+      field('monday_mail_notify_email', L('Besked om mandagsmailen sendes til (e-mail)', 'Notice of the Monday mail goes to (e-mail)'), { kind: 'email', value: v.monday_mail_notify_email || '', hint: L('Fx teamets fælles postkasse. Tom: ingen besked.', "E.g. the team's shared mailbox. Empty: no notice.") }),
+      field('team_contact_user_id', L('Kontaktperson i F-ACT-teamet', 'Contact person in the F-ACT team'), { kind: 'select', value: v.team_contact_user_id || '', options: contactOptions('team') }),
+      field('facility_contact_user_id', L('Kontaktperson på botilbuddet', 'Contact person at the facility'), { kind: 'select', value: v.facility_contact_user_id || '', options: contactOptions('facility') }),
       field('valid_from', L('Gyldig fra', 'Valid from'), { kind: 'date', value: v.valid_from || '' }),
       field('valid_to', L('Gyldig til', 'Valid to'), { kind: 'date', value: v.valid_to || '' })),
     field('joins_morning_meetings', L('Teamet deltager i botilbuddets morgenmøder', "The team joins the facility's morning meetings"), { kind: 'checkbox', value: v.joins_morning_meetings }),
     field('monday_mail_agreed', L('Mandagsmail er aftalt', 'A Monday mail is agreed'), { kind: 'checkbox', value: v.monday_mail_agreed }),
     h('div.actions', h('button.btn-primary', { type: 'submit' }, a ? L('Gem ændringer', 'Save changes') : L('Opret kladde', 'Create draft')), h('a.btn-secondary', { href: a ? `#/agreements/${a.id}` : '#/agreements' }, L('Annullér', 'Cancel'))));
+  if (!a) {
+    const partnerSide = me.role === 'region_manager' ? 'facility' : 'team';
+    const sel = form.querySelector('select[name="partner"]');
+    const other = form.querySelector(`select[name="${partnerSide}_contact_user_id"]`);
+    const fill = () => { const keep = other.value; other.replaceChildren(...contactOptions(partnerSide, sel.value || '-').map(([id, t]) => h('option', { value: id }, t))); other.value = keep; if (other.value !== keep) other.value = ''; };
+    sel.addEventListener('change', fill);
+    fill();
+  }
   bindForm(form, `agreement:${params.id || 'new'}`, async (x, idem) => {
     const body = {};
     for (const [k] of TEXT_FIELDS) body[k] = x[k];
     for (const k of ['presence_every_weeks', 'presence_weekday', 'management_every_months']) if (x[k] !== '') body[k] = Number(x[k]);
     for (const k of ['presence_start', 'presence_end', 'monday_mail_deadline', 'valid_from', 'valid_to', 'contact_email', 'contact_phone', 'contact_video']) if (x[k]) body[k] = x[k];
+    body.monday_mail_notify_email = x.monday_mail_notify_email || '';
+    body.team_contact_user_id = x.team_contact_user_id || null;
+    body.facility_contact_user_id = x.facility_contact_user_id || null;
     body.joins_morning_meetings = !!x.joins_morning_meetings;
     body.monday_mail_agreed = !!x.monday_mail_agreed;
     if (a) {

@@ -78,6 +78,9 @@ export async function todayView() {
 export async function logView({ params, query }) {
   const id = params.id;
   const [r, consents] = await Promise.all([get(`/api/residents/${id}`), get(`/api/residents/${id}/consents`)]);
+  // the facility's other staff, any of whom may be the one who knows the resident well
+  const staff = (await all(`/api/colleagues?org_id=${r.facility_id}&limit=200`).catch(() => []))
+    .filter((u) => u.id !== r.contact_person_id && (u.role === 'facility_staff' || u.role === 'facility_manager'));
   const visitId = query.get('visit');
   const relativesOk = consentInForce(consents, 'relatives_may_attend');
   const partnersOk = consentInForce(consents, 'partners_may_attend');
@@ -95,6 +98,11 @@ export async function logView({ params, query }) {
     radios('outcome', L('Udfald', 'Outcome'), Object.keys(OUTCOME).map((k) => [k, lbl(OUTCOME, k)]), 'held'),
     h('fieldset.field', { dataset: { field: 'participants' } }, h('legend', L('Deltagere', 'Participants')),
       field('contact_person_present', r.contact_person_name ? `${L('Kontaktpersonen deltog', 'The contact person took part')} (${r.contact_person_name})` : L('Kontaktperson eller anden medarbejder, der kender beboeren, deltog', 'The contact person or another staff member who knows the resident took part'), { kind: 'checkbox', value: true }),
+      h('fieldset.field.staff-present', { dataset: { field: 'staff_present_ids' } },
+        h('legend', L('Andre medarbejdere fra botilbuddet, der deltog', 'Other facility staff who took part')),
+        staff.length
+          ? h('div.checks', staff.map((u) => field(`staff.${u.id}`, u.role === 'facility_manager' ? `${u.name} (${L('leder', 'manager')})` : u.name, { kind: 'checkbox' })))
+          : h('p.hint', L('Botilbuddet har ingen andre medarbejdere i Samspil.', 'The facility has no other staff in Samspil.'))),
       field('relatives', L('Pårørende (navne, adskilt med komma)', 'Relatives (names, separated by commas)'), { disabled: !relativesOk, hint: relativesOk ? L('Beboeren har givet samtykke til, at pårørende deltager.', 'The resident has consented to relatives taking part.') : L('Ikke muligt: beboeren har ikke et gældende samtykke til, at pårørende deltager. Registrér samtykket først.', 'Not possible: the resident has no consent in force for relatives to take part. Record the consent first.') }),
       field('partners', L('Samarbejdspartnere (navne, adskilt med komma)', 'Partners (names, separated by commas)'), { disabled: !partnersOk, hint: partnersOk ? `${L('Kun partnere nævnt i samtykket', 'Only partners named in the consent')}: ${namedPartners.join(', ') || '–'}` : L('Ikke muligt: beboeren har ikke et gældende samtykke til, at samarbejdspartnere deltager.', 'Not possible: the resident has no consent in force for partners to take part.') })),
     field('summary', L('Resumé til fælles brug', 'Shared summary'), { kind: 'textarea', rows: 3, hint: shareOk ? L('Botilbuddet kan læse resuméet (beboeren har givet samtykke).', 'The facility can read the summary (the resident has consented).') : L('Botilbuddet kan ikke se resuméet: beboeren har ikke givet samtykke til deling.', 'The facility cannot see the summary: the resident has not consented to sharing.') }),
@@ -102,15 +110,16 @@ export async function logView({ params, query }) {
     ruleBox,
     h('div.actions', submit, h('a.btn-secondary', { href: '#/today' }, L('Tilbage', 'Back'))));
 
+  const staffIds = (v) => staff.filter((u) => v[`staff.${u.id}`]).map((u) => u.id);
   const names = (s) => String(s || '').split(',').map((x) => x.trim()).filter(Boolean);
   function checkRules(v) {
     const msgs = [];
     let block = null;
     if (risk) {
-      const ok = v.outcome !== 'held' || v.contact_person_present;
+      const ok = v.outcome !== 'held' || v.contact_person_present || staffIds(v).length > 0;
       msgs.push(h(`p.rule.${ok ? 'rule-ok' : 'rule-block'}`, h('strong', L('Sikkerhedsrisiko er vurderet. ', 'A safety risk is assessed. ')),
         L('Kontaktpersonen eller en anden medarbejder, der kender beboeren, skal deltage i en gennemført samtale.', 'The contact person or another staff member who knows the resident must take part in a held conversation.'),
-        ok ? '' : h('span', ' ', L('Sæt flueben ved kontaktpersonen, eller vælg et andet udfald – ellers kan samtalen ikke gemmes.', 'Tick the contact person, or choose another outcome – otherwise the conversation cannot be saved.'))));
+        ok ? '' : h('span', ' ', L('Sæt flueben ved kontaktpersonen eller en anden medarbejder, der kender beboeren, eller vælg et andet udfald – ellers kan samtalen ikke gemmes.', 'Tick the contact person or another staff member who knows the resident, or choose another outcome – otherwise the conversation cannot be saved.'))));
       if (!ok) block = 'safety';
     }
     if (names(v.partners).length && namedPartners.length) {
@@ -129,7 +138,7 @@ export async function logView({ params, query }) {
     if (checkRules(v)) return;
     await api.post('/api/conversations', {
       resident_id: id, visit_id: visitId || null, occurred_at: localInputToISO(v.occurred_at),
-      kind: v.kind, outcome: v.outcome, contact_person_present: !!v.contact_person_present,
+      kind: v.kind, outcome: v.outcome, contact_person_present: !!v.contact_person_present, staff_present_ids: staffIds(v),
       relatives: names(v.relatives), partners: names(v.partners),
       summary: v.summary || null, clinical_note: v.clinical_note || null,
     }, { idem });

@@ -87,7 +87,7 @@ export async function admissionsReportView({ query }) {
   wrap.append(section(L('Nøgletal: før og efter aftalen', 'Key figures: before and during the agreement'),
     table(L('Før og efter aftalen', 'Before and during the agreement'), [L('Periode', 'Period'), L('Indlæggelser', 'Admissions'), L('Tvangsindlæggelser', 'Forced'), L('Andel tvang', 'Forced share'), L('Genindlæggelser', 'Readmissions'), L('Sengedage', 'Bed days')],
       [[`${L('Før', 'Before')} (${fmtDate(totB.period_from)} – ${fmtDate(totB.period_to)})`, fmtNum(totB.admissions), fmtNum(totB.forced), fmtPct(totB.forced_share), fmtNum(totB.readmissions), fmtNum(totB.bed_days)],
-       [`${L('Under aftalen', 'During')} (${fmtDate(tot.period_from)} – ${fmtDate(tot.period_to)})`, fmtNum(tot.admissions), fmtNum(tot.forced), fmtPct(tot.forced_share), fmtNum(tot.readmissions), fmtNum(tot.bed_days)]], { rowHeader: true })));
+       [`${L('Under aftalen', 'During')} (${fmtDate(tot.period_from)} – ${fmtDate(tot.period_to)})`, fmtNum(tot.admissions), fmtNum(tot.forced), fmtPct(tot.forced_share), fmtNum(tot.readmissions), fmtNum(tot.bed_days)]], { rowHeader: true, scroll: true })));
   if (!months.length) { wrap.append(empty(L('Ingen data i perioden.', 'No data in the period.'))); return wrap; }
   wrap.append(section(L('Indlæggelser pr. måned', 'Admissions per month'),
     barChart(L('Indlæggelser og tvangsindlæggelser pr. måned', 'Admissions and forced admissions per month'), months.map((m) => monthLabel(m.label).replace('.', '')), [{ name: L('Indlæggelser', 'Admissions'), values: months.map((m) => m.admissions) }, { name: L('Tvang', 'Forced'), values: months.map((m) => m.forced) }]),
@@ -97,7 +97,7 @@ export async function admissionsReportView({ query }) {
     h('p', L('Bliver beboere indlagt op til weekenden, hvor der er færre på arbejde?', 'Are residents admitted before weekends, when staffing is low?')),
     barChart(L('Indlæggelser pr. ugedag, før og under aftalen', 'Admissions per weekday, before and during the agreement'), days.map((x) => isoWeekdayName(x.label).slice(0, 3)), [{ name: L('Under aftalen', 'During'), values: days.map((x) => x.admissions) }, { name: L('Før', 'Before'), values: daysB.map((x) => x.admissions) }]),
     table(L('Indlæggelser pr. ugedag (tabel)', 'Admissions per weekday (table)'), [L('Ugedag', 'Weekday'), L('Under aftalen', 'During'), L('Før aftalen', 'Before'), L('Tvang (under)', 'Forced (during)')],
-      days.map((x, i) => [isoWeekdayName(x.label), fmtNum(x.admissions), fmtNum(daysB[i] ? daysB[i].admissions : null), fmtNum(x.forced)]), { rowHeader: true })));
+      days.map((x, i) => [isoWeekdayName(x.label), fmtNum(x.admissions), fmtNum(daysB[i] ? daysB[i].admissions : null), fmtNum(x.forced)]), { rowHeader: true, scroll: true })));
   return wrap;
 }
 

@@ -158,35 +158,68 @@ export async function kipEditView({ params }) {
   const base = kip || { coordinator_org_id: r.facility_id, coordinator_user_id: r.contact_person_id, status: 'draft', resident_goal: '', goals: [{ title: '', status: 'open', actions: [] }], participants: { necessary: [{ role: 'resident' }], as_needed: [] }, next_review: null };
   const goalsBox = h('div.goals');
   let goalCount = 0;
-  const actionRow = (gi, ai, a = {}) => h('fieldset.action', h('legend', `${L('Indsats', 'Action')} ${ai + 1}`),
+  // an action of a goal or sub-goal; prefix names its fields (goals[0] or goals[0].sub[1])
+  const actionRow = (prefix, ai, a = {}, where = '') => h('fieldset.action', { dataset: { prefix: `${prefix}.actions[${ai}]` } }, h('legend', `${L('Indsats', 'Action')} ${ai + 1}${where}`),
     h('div.grid2',
-      field(`goals[${gi}].actions[${ai}].action`, L('Indsats', 'Action'), { value: a.action || '' }),
-      field(`goals[${gi}].actions[${ai}].responsible`, L('Ansvarlig', 'Responsible'), { value: a.responsible || '' }),
-      field(`goals[${gi}].actions[${ai}].responsible_side`, L('Ansvarlig part', 'Responsible side'), { kind: 'select', value: a.responsible_side || 'municipality', options: Object.keys(SIDE).map((k) => [k, lbl(SIDE, k)]) }),
-      field(`goals[${gi}].actions[${ai}].due_date`, L('Frist', 'Due date'), { kind: 'date', value: a.due_date || '' }),
-      field(`goals[${gi}].actions[${ai}].status`, L('Status', 'Status'), { kind: 'select', value: a.status || 'open', options: Object.keys(ACTION_STATUS).map((k) => [k, lbl(ACTION_STATUS, k)]) })));
+      field(`${prefix}.actions[${ai}].action`, L('Indsats', 'Action'), { value: a.action || '' }),
+      field(`${prefix}.actions[${ai}].responsible`, L('Ansvarlig', 'Responsible'), { value: a.responsible || '' }),
+      field(`${prefix}.actions[${ai}].responsible_side`, L('Ansvarlig part', 'Responsible side'), { kind: 'select', value: a.responsible_side || 'municipality', options: Object.keys(SIDE).map((k) => [k, lbl(SIDE, k)]) }),
+      field(`${prefix}.actions[${ai}].due_date`, L('Frist', 'Due date'), { kind: 'date', value: a.due_date || '' }),
+      field(`${prefix}.actions[${ai}].status`, L('Status', 'Status'), { kind: 'select', value: a.status || 'open', options: Object.keys(ACTION_STATUS).map((k) => [k, lbl(ACTION_STATUS, k)]) })));
+  const actionsEditor = (prefix, list, where, addLabel) => {
+    const box = h('div.actions-list');
+    let n = 0;
+    for (const a of list || []) box.append(actionRow(prefix, n++, a, where));
+    const add = h('button.btn-secondary', { type: 'button' }, addLabel);
+    add.addEventListener('click', () => { box.append(actionRow(prefix, n++, {}, where)); box.lastElementChild.querySelector('input').focus(); });
+    return [box, h('p', add)];
+  };
+  const subGoalBlock = (gi, si, sg = {}) => {
+    const prefix = `goals[${gi}].sub[${si}]`;
+    const where = ` ${L('til delmål', 'of sub-goal')} ${gi + 1}.${si + 1}`;
+    return h('fieldset.subgoal', { dataset: { prefix } }, h('legend', `${L('Delmål', 'Sub-goal')} ${gi + 1}.${si + 1}`),
+      h('div.grid2', field(`${prefix}.title`, L('Delmål', 'Sub-goal'), { value: sg.title || '' }),
+        field(`${prefix}.status`, `${L('Status for delmål', 'Status of sub-goal')} ${gi + 1}.${si + 1}`, { kind: 'select', value: sg.status || 'open', options: Object.keys(GOAL_STATUS).map((k) => [k, lbl(GOAL_STATUS, k)]) })),
+      actionsEditor(prefix, sg.actions, where, `${L('Tilføj indsats til delmål', 'Add action to sub-goal')} ${gi + 1}.${si + 1}`));
+  };
   const goalBlock = (g) => {
     const gi = goalCount++;
-    const actions = h('div.actions-list');
-    let n = 0;
-    for (const a of g.actions || []) actions.append(actionRow(gi, n++, a));
-    const add = h('button.btn-secondary', { type: 'button' }, L('Tilføj indsats', 'Add action'));
-    add.addEventListener('click', () => { actions.append(actionRow(gi, n++)); actions.lastElementChild.querySelector('input').focus(); });
-    return h('fieldset.goal', { dataset: { goal: gi, subgoals: JSON.stringify(g.sub_goals || []) } }, h('legend', `${L('Mål', 'Goal')} ${gi + 1}`),
+    const subs = h('div.subgoals');
+    let sn = 0;
+    for (const sg of g.sub_goals || []) subs.append(subGoalBlock(gi, sn++, sg));
+    const addSub = h('button.btn-secondary', { type: 'button' }, `${L('Tilføj delmål til mål', 'Add sub-goal to goal')} ${gi + 1}`);
+    addSub.addEventListener('click', () => { subs.append(subGoalBlock(gi, sn++)); subs.lastElementChild.querySelector('input').focus(); });
+    return h('fieldset.goal', { dataset: { goal: gi, prefix: `goals[${gi}]` } }, h('legend', `${L('Mål', 'Goal')} ${gi + 1}`),
       h('div.grid2', field(`goals[${gi}].title`, L('Mål', 'Goal'), { value: g.title || '' }),
         field(`goals[${gi}].status`, L('Status', 'Status'), { kind: 'select', value: g.status || 'open', options: Object.keys(GOAL_STATUS).map((k) => [k, lbl(GOAL_STATUS, k)]) })),
-      (g.sub_goals || []).length ? h('p.muted', `${L('Delmål (bevares)', 'Sub-goals (kept)')}: ${g.sub_goals.map((s) => s.title).join('; ')}`) : null,
-      actions, add);
+      actionsEditor(`goals[${gi}]`, g.actions, '', L('Tilføj indsats', 'Add action')),
+      subs, h('p', addSub));
   };
   for (const g of base.goals) goalsBox.append(goalBlock(g));
   const addGoal = h('button.btn-secondary', { type: 'button' }, L('Tilføj mål', 'Add goal'));
   addGoal.addEventListener('click', () => { goalsBox.append(goalBlock({ title: '', actions: [] })); goalsBox.lastElementChild.querySelector('input').focus(); });
 
-  const partRow = (group, role, map, list) => {
-    const p = (list || []).find((x) => x.role === role);
-    return h('tr', h('td', field(`p.${group}.${role}`, lbl(map, role), { kind: 'checkbox', value: !!p })),
-      h('td', field(`p.${group}.${role}.name`, `${L('Navn', 'Name')} (${lbl(map, role)})`, { value: (p && p.name) || '' })),
-      h('td', field(`p.${group}.${role}.organisation`, `${L('Organisation', 'Organisation')} (${lbl(map, role)})`, { value: (p && p.organisation) || '' })));
+  // participants: any number per role, each with a name and an organisation
+  const partEditor = (group, map, list, caption) => {
+    const box = h('div.parts-list');
+    let n = 0;
+    const row = (p = {}) => {
+      const i = n++;
+      const pre = `p.${group}[${i}]`;
+      const no = `${caption.toLowerCase()} ${i + 1}`;
+      const remove = h('button.btn-small', { type: 'button' }, L('Fjern', 'Remove'), h('span.visually-hidden', ` ${no}`));
+      const el = h('div.part-row', { dataset: { prefix: pre, user: p.user_id || '' } },
+        field(`${pre}.role`, `${L('Rolle', 'Role')} (${no})`, { kind: 'select', value: p.role || Object.keys(map)[0], options: Object.keys(map).map((k) => [k, lbl(map, k)]) }),
+        field(`${pre}.name`, `${L('Navn', 'Name')} (${no})`, { value: p.name || '' }),
+        field(`${pre}.organisation`, `${L('Organisation', 'Organisation')} (${no})`, { value: p.organisation || '' }),
+        h('div.field', remove));
+      remove.addEventListener('click', () => { el.remove(); addBtn.focus(); });
+      return el;
+    };
+    for (const p of list || []) box.append(row(p));
+    const addBtn = h('button.btn-secondary', { type: 'button' }, `${L('Tilføj', 'Add')} ${caption.toLowerCase()}`);
+    addBtn.addEventListener('click', () => { box.append(row()); box.lastElementChild.querySelector('select').focus(); });
+    return h('fieldset.field.parts', { dataset: { group } }, h('legend', caption), box, h('p', addBtn));
   };
   const coordOptions = [[r.facility_id, r.facility_name], [r.team_id, r.team_name]];
   const userOptions = [['', L('Ingen navngivet', 'Nobody named')], ...(r.contact_person_id ? [[r.contact_person_id, `${r.contact_person_name} (${L('kontaktperson', 'contact person')})`]] : []), ...(r.responsible_clinician_id ? [[r.responsible_clinician_id, `${r.responsible_clinician_name} (${L('behandler', 'clinician')})`]] : [])];
@@ -199,33 +232,38 @@ export async function kipEditView({ params }) {
     field('resident_goal', L('Beboerens eget mål', "The resident's own goal"), { kind: 'textarea', rows: 2, value: base.resident_goal || '' }),
     h('h2', L('Mål og indsatser', 'Goals and actions')), goalsBox, h('p', addGoal),
     h('h2', L('Deltagere', 'Participants')),
-    h('div.table-wrap', h('table.data.parts', h('caption', L('Nødvendige deltagere', 'Necessary participants')), h('tbody', Object.keys(NECESSARY).map((k) => partRow('necessary', k, NECESSARY, base.participants.necessary))))),
-    h('div.table-wrap', h('table.data.parts', h('caption', L('Deltagere efter behov', 'Participants as needed')), h('tbody', Object.keys(AS_NEEDED).map((k) => partRow('as_needed', k, AS_NEEDED, base.participants.as_needed))))),
+    partEditor('necessary', NECESSARY, base.participants.necessary, L('Nødvendig deltager', 'Necessary participant')),
+    partEditor('as_needed', AS_NEEDED, base.participants.as_needed, L('Deltager efter behov', 'Participant as needed')),
     h('div.actions', h('button.btn-primary', { type: 'submit' }, L('Gem ny version', 'Save new version')), h('a.btn-secondary', { href: `#/residents/${id}/kip` }, L('Annullér', 'Cancel'))));
 
   bindForm(form, `kip:${id}`, async (v) => {
+    const actionsOf = (fs) => [...fs.querySelectorAll(':scope > .actions-list > fieldset.action')].map((a) => {
+      const p = a.dataset.prefix;
+      return { action: (v[`${p}.action`] || '').trim(), responsible: (v[`${p}.responsible`] || '').trim(), responsible_side: v[`${p}.responsible_side`], due_date: v[`${p}.due_date`] || null, status: v[`${p}.status`] };
+    }).filter((a) => a.action || a.responsible);
     const goals = [];
-    for (const fs of goalsBox.querySelectorAll('fieldset.goal')) {
-      const gi = fs.dataset.goal;
-      const title = (v[`goals[${gi}].title`] || '').trim();
-      const actions = [];
-      for (let ai = 0; `goals[${gi}].actions[${ai}].action` in v; ai++) {
-        const p = `goals[${gi}].actions[${ai}]`;
-        if (!v[`${p}.action`].trim() && !v[`${p}.responsible`].trim()) continue;
-        actions.push({ action: v[`${p}.action`].trim(), responsible: v[`${p}.responsible`].trim(), responsible_side: v[`${p}.responsible_side`], due_date: v[`${p}.due_date`] || null, status: v[`${p}.status`] });
-      }
-      if (!title && !actions.length) continue;
-      goals.push({ title, status: v[`goals[${gi}].status`], actions, sub_goals: JSON.parse(fs.dataset.subgoals || '[]') });
+    for (const fs of goalsBox.querySelectorAll(':scope > fieldset.goal')) {
+      const p = fs.dataset.prefix;
+      const title = (v[`${p}.title`] || '').trim();
+      const actions = actionsOf(fs);
+      const subGoals = [...fs.querySelectorAll(':scope > .subgoals > fieldset.subgoal')].map((sf) => {
+        const sp = sf.dataset.prefix;
+        return { title: (v[`${sp}.title`] || '').trim(), status: v[`${sp}.status`], actions: actionsOf(sf) };
+      }).filter((sg) => sg.title || sg.actions.length);
+      if (!title && !actions.length && !subGoals.length) continue;
+      goals.push({ title, status: v[`${p}.status`], actions, sub_goals: subGoals });
     }
-    const parts = (group, map) => Object.keys(map).filter((k) => v[`p.${group}.${k}`]).map((k) => {
-      const o = { role: k };
-      if (v[`p.${group}.${k}.name`]) o.name = v[`p.${group}.${k}.name`];
-      if (v[`p.${group}.${k}.organisation`]) o.organisation = v[`p.${group}.${k}.organisation`];
+    const parts = (group) => [...form.querySelectorAll(`fieldset.parts[data-group="${group}"] .part-row`)].map((row) => {
+      const p = row.dataset.prefix;
+      const o = { role: v[`${p}.role`] };
+      if ((v[`${p}.name`] || '').trim()) o.name = v[`${p}.name`].trim();
+      if ((v[`${p}.organisation`] || '').trim()) o.organisation = v[`${p}.organisation`].trim();
+      if (row.dataset.user) o.user_id = row.dataset.user;
       return o;
     });
     await api.put(`/api/residents/${id}/kip`, {
       coordinator_org_id: v.coordinator_org_id, coordinator_user_id: v.coordinator_user_id || null, status: v.status,
-      resident_goal: v.resident_goal, goals, participants: { necessary: parts('necessary', NECESSARY), as_needed: parts('as_needed', AS_NEEDED) },
+      resident_goal: v.resident_goal, goals, participants: { necessary: parts('necessary'), as_needed: parts('as_needed') },
       next_review: v.next_review || null,
     }, { ifMatch: version });
     setFlash(L('KIP er gemt som en ny version.', 'The KIP is saved as a new version.'));
