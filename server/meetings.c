@@ -9,6 +9,11 @@
  * (422 relatives-require-consent / partners-require-consent, enforced by a
  * trigger in 0041_meetings.sql). Network meetings carry resident data and are
  * audited; joint events carry none. Changes need If-Match (the version).
+ *
+ * Participants can be added and removed later (0050_meeting_participants_edit.sql): a
+ * named account must belong to the pair and take part on its own side, nobody is listed
+ * twice, and removing someone a network meeting needs is refused by a trigger. A removal
+ * is a mark, so the list of who was invited is never rewritten.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,7 +48,7 @@ static const db_stmt meeting_stmts[] = {
     {"meetings_participants",
      "SELECT p.id, p.user_id, u.name AS user_name, p.external_name, p.kind, p.side, p.role "
      "FROM meeting_participants p LEFT JOIN users u ON u.id = p.user_id "
-     "WHERE p.meeting_id = $1::uuid ORDER BY p.added_at, p.id"},
+     "WHERE p.meeting_id = $1::uuid AND p.removed_at IS NULL ORDER BY p.added_at, p.id"},
     {"meetings_create_network",
      "INSERT INTO meetings (team_id, facility_id, resident_id, kind, title, starts_at, ends_at, "
      "  location) "
@@ -57,7 +62,10 @@ static const db_stmt meeting_stmts[] = {
      "INSERT INTO meeting_participants (meeting_id, team_id, facility_id, user_id, "
      "  external_name, kind, side, role, added_by) "
      "SELECT $1::uuid, m.team_id, m.facility_id, $2::uuid, $3, $4, $5, coalesce($6, ''), "
-     "  app_user_id() FROM meetings m WHERE m.id = $1::uuid"},
+     "  app_user_id() FROM meetings m WHERE m.id = $1::uuid RETURNING id"},
+    {"meetings_remove_participant",
+     "UPDATE meeting_participants SET removed_at = now(), removed_by = app_user_id() "
+     "WHERE meeting_id = $1::uuid AND id = $2::uuid AND removed_at IS NULL RETURNING id"},
     {"meetings_update",
      "UPDATE meetings m SET title = coalesce($3, m.title), location = coalesce($4, m.location), "
      "  starts_at = coalesce($5::timestamptz, m.starts_at), "
@@ -266,6 +274,39 @@ static const json_field participant_fields[] = {
     {.name = "role", .type = JF_STRING, .max_len = 200},
 };
 
+/*
+ * Checks one participant object; adds "<path>.<field>" errors (just "<field>" when path is
+ * NULL) to errors. Someone other than the resident needs a name:
+ * an account (user_id) or an external name.
+ */
+static bool participant_valid(const json_t *pt, const char *path, json_t *errors)
+{
+    if (!json_is_object(pt)) {
+        problem_field(errors, path ? path : "body", "must be an object");
+        return false;
+    }
+    json_t *local = json_array();
+    bool ok = json_validate(pt, participant_fields,
+                            sizeof participant_fields / sizeof participant_fields[0], local);
+    if (ok && strcmp(json_str(pt, "kind"), "resident") != 0 && !json_str(pt, "user_id") &&
+        !json_str(pt, "external_name")) {
+        problem_field(local, "external_name", "is required when no user_id names the person");
+        ok = false;
+    }
+    size_t j;
+    json_t *e;
+    json_array_foreach(local, j, e) {
+        char name[128];
+        if (path)
+            snprintf(name, sizeof name, "%s.%s", path, json_str(e, "field"));
+        else
+            snprintf(name, sizeof name, "%s", json_str(e, "field"));
+        problem_field(errors, name, json_str(e, "reason"));
+    }
+    json_decref(local);
+    return ok;
+}
+
 typedef struct create_ctx {
     json_t *body; /* borrowed */
     bool network;
@@ -349,25 +390,12 @@ static void meetings_create(http_request *req)
     json_array_foreach(json_object_get(x.body, "participants"), i, pt) {
         char path[48];
         snprintf(path, sizeof path, "participants[%zu]", i);
-        json_t *local = json_array();
-        if (!json_is_object(pt))
-            problem_field(errors, path, "must be an object");
-        else if (!json_validate(pt, participant_fields,
-                                sizeof participant_fields / sizeof participant_fields[0], local)) {
-            size_t j;
-            json_t *e;
-            json_array_foreach(local, j, e) {
-                char name[128];
-                snprintf(name, sizeof name, "%s.%s", path, json_str(e, "field"));
-                problem_field(errors, name, json_str(e, "reason"));
-            }
-        } else {
+        if (participant_valid(pt, path, errors)) {
             const char *kind = json_str(pt, "kind"), *side = json_str(pt, "side");
             municipality = municipality || strcmp(side, "municipality") == 0;
             region = region || strcmp(side, "region") == 0;
             resident = resident || strcmp(kind, "resident") == 0;
         }
-        json_decref(local);
     }
     if (x.network && !json_str(x.body, "resident_id"))
         problem_field(errors, "resident_id", "is required for a network meeting");
@@ -457,12 +485,101 @@ static void meetings_update(http_request *req)
     app_run(req, patch_tx, &x, 0);
 }
 
+/* ---- participants added and removed after the meeting is created ---- */
+
+typedef struct part_ctx {
+    const char *id, *part_id;
+    json_t *body; /* borrowed; NULL when removing */
+} part_ctx;
+
+/* Replies with the meeting and its participants after a change; audits a network meeting. */
+static db_outcome reply_meeting(app_call *c, const char *id, unsigned status)
+{
+    const char *q[] = {id};
+    PGresult *m = app_exec(c, "meetings_get", 1, q);
+    if (!m || db_rows(m) != 1)
+        return DB_ROLLBACK;
+    json_t *o = meeting_json(m, 0);
+    if (!add_participants(c, o, id)) {
+        json_decref(o);
+        return DB_ROLLBACK;
+    }
+    if (db_get(m, 0, "resident_id"))
+        app_audit(c, "update", "meeting", id, db_get(m, 0, "resident_id"), "allowed");
+    c->etag = arena_printf(c->req->arena, "%s", db_get(m, 0, "version"));
+    c->location = arena_printf(c->req->arena, "/api/meetings/%s", id);
+    app_reply(c, status, o);
+    return DB_COMMIT;
+}
+
+static db_outcome participant_add_tx(app_call *c)
+{
+    part_ctx *x = c->ctx;
+    const json_t *pt = x->body;
+    const char *p[] = {x->id,
+                       json_str(pt, "user_id"),
+                       json_str(pt, "external_name"),
+                       json_str(pt, "kind"),
+                       json_str(pt, "side"),
+                       json_str(pt, "role")};
+    PGresult *r = app_exec(c, "meetings_add_participant", 6, p);
+    if (!r)
+        return DB_ROLLBACK;
+    if (db_rows(r) != 1)
+        return app_fail(c, 404, "not-found", "No such meeting.", NULL);
+    return reply_meeting(c, x->id, 201);
+}
+
+static void meetings_participant_add(http_request *req)
+{
+    part_ctx x = {.id = app_param_uuid(req, 0)};
+    if (!x.id || !(x.body = app_body(req, participant_fields,
+                                      sizeof participant_fields / sizeof participant_fields[0])))
+        return;
+    json_t *errors = json_array();
+    if (!participant_valid(x.body, NULL, errors)) {
+        json_t *first = json_array_get(errors, 0);
+        char detail[256];
+        snprintf(detail, sizeof detail, "%s %s.", json_str(first, "field"),
+                 json_str(first, "reason"));
+        problem_send_errors(req, 422, "validation-failed", "Validation failed", detail, errors);
+        return;
+    }
+    json_decref(errors);
+    app_run(req, participant_add_tx, &x, APP_IDEMPOTENT);
+}
+
+static db_outcome participant_remove_tx(app_call *c)
+{
+    part_ctx *x = c->ctx;
+    const char *p[] = {x->id, x->part_id};
+    PGresult *r = app_exec(c, "meetings_remove_participant", 2, p);
+    if (!r)
+        return DB_ROLLBACK;
+    if (db_rows(r) != 1)
+        return app_fail(c, 404, "not-found",
+                        "No such participant of this meeting, or they are already removed.",
+                        NULL);
+    return reply_meeting(c, x->id, 200);
+}
+
+static void meetings_participant_remove(http_request *req)
+{
+    part_ctx x = {0};
+    if ((x.id = app_param_uuid(req, 0)) && (x.part_id = app_param_uuid(req, 1)))
+        app_run(req, participant_remove_tx, &x, 0);
+}
+
 /* clang-format off */
 static const route meeting_route_list[] = {
     {"GET",   "/api/meetings",      meetings_list,   ROLES_CARE, ROUTE_RESIDENT_DATA},
     {"POST",  "/api/meetings",      meetings_create, ROLES_CARE, ROUTE_RESIDENT_DATA},
     {"GET",   "/api/meetings/{id}", meetings_get,    ROLES_CARE, ROUTE_RESIDENT_DATA},
     {"PATCH", "/api/meetings/{id}", meetings_update, ROLES_CARE, ROUTE_RESIDENT_DATA},
+    {"POST",  "/api/meetings/{id}/participants", meetings_participant_add,
+     ROLES_CARE, ROUTE_RESIDENT_DATA},
+    {"DELETE", "/api/meetings/{id}/participants/{participant_id}", meetings_participant_remove,
+     ROLES_CARE, ROUTE_RESIDENT_DATA},
     {"GET",   "/api/annual-wheel",  annual_wheel,    ROLES_CARE, 0},
 };
 /* clang-format on */

@@ -96,6 +96,11 @@ const MESSAGES = {
   'idempotency-conflict': ['Samme handling blev sendt to gange med forskelligt indhold. Genindlæs siden.', 'The same action was sent twice with different content. Reload the page.'],
   'payload-too-large': ['Teksten er for lang.', 'The text is too long.'],
   conflict: ['Det findes allerede.', 'It already exists.'],
+  'network-meeting-composition': ['Et netværksmøde skal have mindst én deltager fra kommunen, én fra regionen og beboeren selv.', 'A network meeting needs at least one participant from the municipality, one from the region and the resident.'],
+  'joint-event-staff-only': ['Kun medarbejdere deltager i fælles arrangementer; beboere og pårørende deltager i netværksmøder.', 'Only staff take part in joint events; residents and relatives take part in network meetings.'],
+  'participant-exists': ['Personen deltager allerede i mødet.', 'The person already takes part in the meeting.'],
+  'participant-not-of-the-pair': ['Personen er ikke (længere) aktiv i teamet eller på botilbuddet.', 'The person is not (or no longer) active in the team or at the facility.'],
+  'participant-side': ['Medarbejdere deltager for deres egen organisations side.', 'Staff take part on their own organisation’s side.'],
 };
 
 export function problemText(err) {

@@ -2,7 +2,8 @@
  * Meetings as the team and the facility meet them: a network meeting is refused unless
  * someone from the municipality, someone from the region and the resident take part; a
  * relative is refused without the resident's consent and accepted with it; minutes are
- * saved with If-Match; and the annual wheel lists the pair's joint events of the year.
+ * saved with If-Match; the annual wheel lists the pair's joint events of the year; and
+ * participants are added and removed later within the same rules.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -162,6 +163,148 @@ START_TEST(test_annual_wheel_lists_joint_events)
 }
 END_TEST
 
+/* POSTs one participant to the meeting at path (".../participants" appended). */
+static it_response *add_part(const char *meeting, const char *token, const char *body,
+                             const char *key)
+{
+    char path[160], kh[96];
+    snprintf(path, sizeof path, "%s/participants", meeting);
+    snprintf(kh, sizeof kh, "Idempotency-Key: %s", key ? key : "");
+    const char *h[] = {kh, NULL};
+    return it_request("POST", path, token, body, key ? h : NULL);
+}
+
+/* The id of the participant whose user_id is user (or NULL) in a meeting reply. */
+static char *part_of(const it_response *r, const char *user)
+{
+    size_t i;
+    json_t *p;
+    json_array_foreach(json_object_get(r->json, "participants"), i, p) {
+        const char *u = json_string_value(json_object_get(p, "user_id"));
+        if (u && strcmp(u, user) == 0)
+            return strdup(json_string_value(json_object_get(p, "id")));
+    }
+    return NULL;
+}
+
+START_TEST(test_participants_added_and_removed_later)
+{
+    char *t = it_login("staff@engen.demo");
+    char *b = network_body(RESIDENT_3, P_RESIDENT "," P_STAFF "," P_CLIN);
+    it_response *r = it_request("POST", "/api/meetings", t, b, NULL);
+    IT_ASSERT_STATUS(r, 201);
+    char *m = it_header(r, "Location");
+    char *clin_part = part_of(r, IT_USER_CLINICIAN_SLAGELSE);
+    ck_assert_ptr_nonnull(clin_part);
+    it_response_free(r);
+    free(b);
+
+    /* the facility's manager joins on the municipality's side; a retry adds nobody */
+    const char *mgr = "{\"kind\": \"staff\", \"side\": \"municipality\", \"user_id\": \""
+                      IT_USER_MANAGER_ENGEN "\", \"role\": \"Manager\"}";
+    char *key = it_unique("part");
+    for (int i = 0; i < 2; i++) {
+        r = add_part(m, t, mgr, key);
+        IT_ASSERT_STATUS(r, 201);
+        ck_assert_int_eq(json_array_size(json_object_get(r->json, "participants")), 4);
+        char *mp = part_of(r, IT_USER_MANAGER_ENGEN);
+        ck_assert_ptr_nonnull(mp);
+        free(mp);
+        it_response_free(r);
+    }
+    free(key);
+    /* the same person twice, and the resident twice, are refused */
+    r = add_part(m, t, mgr, NULL);
+    IT_ASSERT_PROBLEM(r, 409, "participant-exists");
+    ck_assert(it_problem_has_field(r, "user_id"));
+    it_response_free(r);
+    r = add_part(m, t, P_RESIDENT, NULL);
+    IT_ASSERT_PROBLEM(r, 409, "participant-exists");
+    it_response_free(r);
+    /* someone of another pair, or on the wrong side, or without a name: refused */
+    r = add_part(m, t,
+                 "{\"kind\": \"staff\", \"side\": \"region\", \"user_id\": \""
+                 IT_USER_CLINICIAN_HOLBAEK "\"}", NULL);
+    IT_ASSERT_PROBLEM(r, 422, "participant-not-of-the-pair");
+    ck_assert(it_problem_has_field(r, "user_id"));
+    it_response_free(r);
+    r = add_part(m, t,
+                 "{\"kind\": \"staff\", \"side\": \"region\", \"user_id\": \""
+                 IT_USER_MANAGER_ENGEN "\"}", NULL);
+    IT_ASSERT_PROBLEM(r, 422, "participant-side");
+    it_response_free(r);
+    r = add_part(m, t, "{\"kind\": \"staff\", \"side\": \"other\"}", NULL);
+    IT_ASSERT_PROBLEM(r, 422, "validation-failed");
+    ck_assert(it_problem_has_field(r, "external_name"));
+    it_response_free(r);
+    r = add_part(m, t, "{\"kind\": \"staff\", \"side\": \"other\", \"name\": \"x\"}", NULL);
+    IT_ASSERT_PROBLEM(r, 422, "validation-failed");
+    it_response_free(r);
+
+    /* the clinician is the only one from the region: removing them is refused */
+    char path[256];
+    snprintf(path, sizeof path, "%s/participants/%s", m, clin_part);
+    r = it_request("DELETE", path, t, NULL, NULL);
+    IT_ASSERT_PROBLEM(r, 422, "network-meeting-composition");
+    it_response_free(r);
+    r = it_request("GET", m, t, NULL, NULL);
+    char *still = part_of(r, IT_USER_CLINICIAN_SLAGELSE);
+    ck_assert_ptr_nonnull(still);
+    free(still);
+    it_response_free(r);
+
+    /* another team cannot touch it */
+    char *other = it_login("clinician@holbaek.demo");
+    r = it_request("DELETE", path, other, NULL, NULL);
+    IT_ASSERT_PROBLEM(r, 404, "not-found");
+    it_response_free(r);
+    r = add_part(m, other, P_RESIDENT, NULL);
+    IT_ASSERT_PROBLEM(r, 404, "not-found");
+    it_response_free(r);
+    free(other);
+
+    /* with the team's manager added, the clinician can be taken off: the mark is kept */
+    char *clin = it_login("clinician@slagelse.demo");
+    r = add_part(m, clin,
+                 "{\"kind\": \"staff\", \"side\": \"region\", \"user_id\": \""
+                 IT_USER_MANAGER_SLAGELSE "\"}", NULL);
+    IT_ASSERT_STATUS(r, 201);
+    it_response_free(r);
+    r = it_request("DELETE", path, t, NULL, NULL);
+    IT_ASSERT_STATUS(r, 200);
+    still = part_of(r, IT_USER_CLINICIAN_SLAGELSE);
+    ck_assert_ptr_null(still);
+    ck_assert_int_eq(json_array_size(json_object_get(r->json, "participants")), 4);
+    it_response_free(r);
+    r = it_request("DELETE", path, t, NULL, NULL);
+    IT_ASSERT_PROBLEM(r, 404, "not-found");
+    it_response_free(r);
+    PGconn *db = it_db_owner();
+    const char *pp[] = {clin_part};
+    char *by = it_db_value_params(db, "SELECT removed_by FROM meeting_participants "
+                                      "WHERE id = $1::uuid AND removed_at IS NOT NULL", 1, pp);
+    ck_assert_str_eq(by, IT_USER_STAFF_ENGEN);
+    free(by);
+    /* and once removed, they can be invited again */
+    r = add_part(m, clin, P_CLIN, NULL);
+    IT_ASSERT_STATUS(r, 201);
+    it_response_free(r);
+    /* every change of a network meeting's participants is in the resident's audit trail */
+    const char *mid = strrchr(m, '/') + 1;
+    const char *pa[] = {mid};
+    char *n = it_db_value_params(db, "SELECT count(*) FROM audit_log WHERE resource_id = $1 "
+                                     "AND resource_type = 'meeting' AND action = 'update' "
+                                     "AND resident_id = '" RESIDENT_3 "'", 1, pa);
+    ck_assert_int_ge(atoi(n), 4);
+    free(n);
+    PQfinish(db);
+    free(clin);
+    free(clin_part);
+    free(m);
+    free(t);
+}
+END_TEST
+
 int main(void)
 {
     it_server_start(NULL);
@@ -171,6 +314,7 @@ int main(void)
     tcase_add_test(tc, test_network_meeting_needs_both_sides_and_the_resident);
     tcase_add_test(tc, test_relative_requires_consent);
     tcase_add_test(tc, test_annual_wheel_lists_joint_events);
+    tcase_add_test(tc, test_participants_added_and_removed_later);
     suite_add_tcase(s, tc);
     return it_run_suite(s);
 }

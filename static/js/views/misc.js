@@ -1,9 +1,9 @@
 // The rest: received Monday mails, visit calendar, meetings with minutes, the annual wheel.
 import { api, get, request, ApiError } from '../api.js';
-import { L, fmtDate, fmtTime, fmtDateTime, weekdayName, todayISO, nowLocalInput, localInputToISO, isoToLocalInput, monthLabel } from '../i18n.js';
-import { h, field, bindForm, empty, section, link, badge, table, staleDiff, confirmDialog } from '../dom.js';
+import { L, fmtDate, fmtTime, fmtDateTime, weekdayName, todayISO, nowLocalInput, localInputToISO, isoToLocalInput, monthLabel, roleName } from '../i18n.js';
+import { h, field, bindForm, formValues, empty, section, link, badge, table, staleDiff, confirmDialog } from '../dom.js';
 import { navigate } from '../app.js';
-import { lbl, VISIT_STATUS, MEETING_KIND, all, takeFlash, setFlash } from './common.js';
+import { lbl, VISIT_STATUS, MEETING_KIND, all, takeFlash, setFlash, consentInForce } from './common.js';
 
 export async function receivedView() {
   const items = await all('/api/monday-mail/received?limit=100');
@@ -112,43 +112,220 @@ export async function meetingsView() {
   return wrap;
 }
 
-export async function meetingNewView() {
-  const residents = await all('/api/residents?status=active&limit=200');
+const REGION_ROLES = ['region_clinician', 'region_manager'];
+const PART_KIND = { resident: ['Beboeren', 'The resident'], relative: ['Pårørende', 'Relative'], partner: ['Samarbejdspartner', 'Partner'], staff: ['Medarbejder', 'Staff'] };
+const SIDE_NAME = { municipality: ['kommunen', 'the municipality'], region: ['regionen', 'the region'], resident: ['beboeren', 'the resident'], other: ['andre', 'others'] };
+const names = (s) => String(s || '').split(',').map((x) => x.trim()).filter(Boolean);
+const personLabel = (u, tag) => `${u.name} (${roleName(u.role)}${tag ? `, ${tag}` : ''})`;
+
+/** Checkboxes for the people of one organisation, named p.<user id>. */
+function peopleGroup(legend, people, checked, tags = {}) {
+  return h('fieldset.field.people', h('legend', legend),
+    people.length
+      ? h('div.checks', people.map((u) => field(`p.${u.id}`, personLabel(u, tags[u.id]), { kind: 'checkbox', value: checked.has(u.id) })))
+      : h('p.hint', L('Ingen brugere i Samspil.', 'No users in Samspil.')));
+}
+
+/**
+ * A new meeting. A network meeting is about one resident: the resident, someone from the
+ * facility (municipality) and someone from the team (region) must take part, and relatives
+ * or partners only with the resident's consent — all shown before saving. A joint event
+ * (theme, teaching, other) names the partner organisation and has staff only.
+ */
+export async function meetingNewView({ me }) {
+  const region = REGION_ROLES.includes(me.role);
+  const [residents, people, orgs] = await Promise.all([
+    all('/api/residents?status=active&limit=200'), all('/api/colleagues?limit=200').catch(() => []), partnerOrgs(me)]);
+  const consents = new Map(); // resident id -> consents, fetched when chosen
+  const partsBox = h('div.meeting-parts');
+  const ruleBox = h('div.rules', { id: 'meeting-rules', 'aria-live': 'polite' });
+  const submit = h('button.btn-primary', { type: 'submit', 'aria-describedby': 'meeting-rules' }, L('Opret møde', 'Create meeting'));
+  const kindSel = field('kind', L('Type', 'Kind'), { kind: 'select', options: ['network', 'theme', 'teaching', 'other'].map((k) => [k, lbl(MEETING_KIND, k)]) });
+  const residentSel = field('resident_id', L('Beboer', 'Resident'), { kind: 'select', required: true, options: [['', L('Vælg beboer', 'Choose a resident')], ...residents.map((r) => [r.id, r.name])] });
+  const partnerSel = field('partner_id', region ? L('Botilbud', 'Facility') : L('F-ACT-team', 'F-ACT team'), { kind: 'select', required: true, options: orgs.length === 1 ? orgs : [['', L('Vælg', 'Choose')], ...orgs] });
   const form = h('form.card', { action: '#' },
-    field('kind', L('Type', 'Kind'), { kind: 'select', options: ['network', 'theme', 'teaching', 'other'].map((k) => [k, lbl(MEETING_KIND, k)]) }),
-    field('resident_id', L('Beboer (netværksmøde)', 'Resident (network meeting)'), { kind: 'select', options: [['', L('Ingen', 'None')], ...residents.map((r) => [r.id, r.name])] }),
-    field('title', L('Titel', 'Title'), { required: true }),
+    h('div.grid2', kindSel, residentSel, partnerSel),
+    field('title', L('Titel', 'Title'), { required: true, value: L('Netværksmøde', 'Network meeting') }),
     h('div.grid2', field('starts_at', L('Start', 'Start'), { kind: 'datetime-local', required: true, value: nowLocalInput() }), field('ends_at', L('Slut', 'End'), { kind: 'datetime-local', required: true, value: nowLocalInput(new Date(Date.now() + 3600000)) })),
     field('location', L('Sted', 'Location')),
-    h('div.actions', h('button.btn-primary', { type: 'submit' }, L('Opret møde', 'Create meeting'))));
+    h('h2', L('Deltagere', 'Participants')), partsBox, ruleBox,
+    h('div.actions', submit, h('a.btn-secondary', { href: '#/meetings' }, L('Annullér', 'Cancel'))));
+  const $ = (n) => form.querySelector(`[name="${n}"]`);
+
+  let builtFor = null; // what the participant section was built for: kind + resident/partner
+  async function buildParts() {
+    const v = formValues(form);
+    const network = v.kind === 'network';
+    residentSel.hidden = !network; $('resident_id').disabled = !network;
+    partnerSel.hidden = network; $('partner_id').disabled = network;
+    const key = network ? `n:${v.resident_id}` : `j:${v.partner_id}`;
+    if (key === builtFor) return;
+    builtFor = key;
+    const keep = new Set(Object.keys(v).filter((k) => k.startsWith('p.') && v[k]).map((k) => k.slice(2)));
+    if (network) {
+      const r = residents.find((x) => x.id === v.resident_id);
+      if (!r) { partsBox.replaceChildren(h('p.hint', L('Vælg beboeren først; så vises de mulige deltagere.', 'Choose the resident first; then the possible participants are shown.'))); return checkRules(); }
+      if (!consents.has(r.id)) consents.set(r.id, await get(`/api/residents/${r.id}/consents`).catch(() => null));
+      const c = consents.get(r.id);
+      const relOk = consentInForce(c, 'relatives_may_attend');
+      const partOk = consentInForce(c, 'partners_may_attend');
+      const tags = { [r.contact_person_id]: L('kontaktperson', 'contact person'), [r.responsible_clinician_id]: L('behandlingsansvarlig', 'responsible clinician') };
+      const checked = keep.size ? keep : new Set([r.contact_person_id, r.responsible_clinician_id].filter(Boolean));
+      partsBox.replaceChildren(
+        field('resident_present', `${r.name} (${L('beboeren', 'the resident')})`, { kind: 'checkbox', value: true }),
+        peopleGroup(`${L('Fra botilbuddet (kommunen)', 'From the facility (municipality)')}: ${r.facility_name}`, people.filter((u) => u.org_id === r.facility_id), checked, tags),
+        peopleGroup(`${L('Fra F-ACT-teamet (regionen)', 'From the F-ACT team (region)')}: ${r.team_name}`, people.filter((u) => u.org_id === r.team_id), checked, tags),
+        field('relatives', L('Pårørende (navne, adskilt med komma)', 'Relatives (names, separated by commas)'), { disabled: !relOk, hint: relOk ? L('Beboeren har givet samtykke til, at pårørende deltager.', 'The resident has consented to relatives taking part.') : L('Ikke muligt: beboeren har ikke et gældende samtykke til, at pårørende deltager.', 'Not possible: the resident has no consent in force for relatives to take part.') }),
+        field('partners', L('Samarbejdspartnere (navne, adskilt med komma)', 'Partners (names, separated by commas)'), { disabled: !partOk, hint: partOk ? L('Beboeren har givet samtykke til, at samarbejdspartnere deltager.', 'The resident has consented to partners taking part.') : L('Ikke muligt: beboeren har ikke et gældende samtykke til, at samarbejdspartnere deltager.', 'Not possible: the resident has no consent in force for partners to take part.') }));
+    } else {
+      const partner = v.partner_id;
+      if (!partner) { partsBox.replaceChildren(h('p.hint', L('Vælg samarbejdspartneren først.', 'Choose the partner first.'))); return checkRules(); }
+      const mine = people.filter((u) => u.org_id === me.org_id);
+      const theirs = people.filter((u) => u.org_id === partner);
+      const partnerName = (orgs.find(([id]) => id === partner) || [])[1] || '';
+      partsBox.replaceChildren(
+        h('p.hint', L('Fælles arrangementer er for medarbejdere; beboere og pårørende deltager i netværksmøder.', 'Joint events are for staff; residents and relatives take part in network meetings.')),
+        peopleGroup(L('Fra egen organisation', 'From your own organisation'), mine, keep.size ? keep : new Set([me.id])),
+        peopleGroup(`${L('Fra', 'From')} ${partnerName}`, theirs, keep));
+    }
+    checkRules();
+  }
+
+  function participants(v) {
+    const out = [];
+    const network = v.kind === 'network';
+    const r = residents.find((x) => x.id === v.resident_id);
+    const teamId = network ? r && r.team_id : (region ? me.org_id : v.partner_id);
+    for (const u of people) {
+      if (!v[`p.${u.id}`]) continue;
+      out.push({ kind: 'staff', side: u.org_id === teamId ? 'region' : 'municipality', user_id: u.id });
+    }
+    if (network && v.resident_present) out.push({ kind: 'resident', side: 'resident' });
+    if (network) for (const n of names(v.relatives)) out.push({ kind: 'relative', side: 'other', external_name: n });
+    if (network) for (const n of names(v.partners)) out.push({ kind: 'partner', side: 'other', external_name: n });
+    return out;
+  }
+
+  function checkRules(v = formValues(form)) {
+    ruleBox.replaceChildren();
+    submit.disabled = false;
+    if (v.kind !== 'network' || !v.resident_id) return null;
+    const ps = participants(v);
+    const missing = [];
+    if (!ps.some((p) => p.side === 'municipality')) missing.push(L('en fra botilbuddet (kommunen)', 'someone from the facility (municipality)'));
+    if (!ps.some((p) => p.side === 'region')) missing.push(L('en fra F-ACT-teamet (regionen)', 'someone from the F-ACT team (region)'));
+    if (!ps.some((p) => p.kind === 'resident')) missing.push(L('beboeren', 'the resident'));
+    const ok = !missing.length;
+    ruleBox.append(h(`p.rule.${ok ? 'rule-ok' : 'rule-block'}`, h('strong', L('Et netværksmøde ', 'A network meeting ')),
+      L('kræver mindst én deltager fra kommunen, én fra regionen og beboeren selv.', 'needs at least one participant from the municipality, one from the region and the resident.'),
+      ok ? '' : h('span', ' ', `${L('Mangler', 'Missing')}: ${missing.join(', ')}.`)));
+    submit.disabled = !ok;
+    return ok ? null : 'composition';
+  }
+
   bindForm(form, 'meeting:new', async (v, idem) => {
-    const body = { kind: v.kind, title: v.title, starts_at: localInputToISO(v.starts_at), ends_at: localInputToISO(v.ends_at), location: v.location || undefined };
-    if (v.resident_id) body.resident_id = v.resident_id;
+    if (checkRules(v)) return;
+    const body = { kind: v.kind, title: v.title, starts_at: localInputToISO(v.starts_at), ends_at: localInputToISO(v.ends_at), participants: participants(v) };
+    if (v.location) body.location = v.location;
+    if (v.kind === 'network') body.resident_id = v.resident_id;
+    else { body.team_id = region ? me.org_id : v.partner_id; body.facility_id = region ? v.partner_id : me.org_id; }
     const r = await api.post('/api/meetings', body, { idem });
     setFlash(L('Mødet er oprettet.', 'The meeting is created.'));
     navigate(`/meetings/${r.data.id}`);
-  });
+  }, { onChange: () => { buildParts(); checkRules(); }, afterSubmit: () => checkRules() });
+  // the title follows the kind until the user writes their own
+  let autoTitle = $('title').value;
+  $('kind').addEventListener('change', () => { if ($('title').value === autoTitle) { autoTitle = lbl(MEETING_KIND, $('kind').value); $('title').value = autoTitle; } });
+  await buildParts();
   return h('div', h('h1', L('Nyt møde', 'New meeting')), form);
 }
 
+/** A meeting: time and place, who takes part (add and remove), minutes and decisions. */
 export async function meetingView({ params }) {
   const res = await request('GET', `/api/meetings/${params.id}`);
   const m = res.data;
   const version = Number(res.etag || m.version);
+  const network = m.kind === 'network';
+  const resident = network && m.resident_id ? await get(`/api/residents/${m.resident_id}`).catch(() => null) : null;
   const form = h('form.card', { action: '#' },
-    field('status', L('Status', 'Status'), { kind: 'select', value: m.status, options: Object.keys(VISIT_STATUS).map((k) => [k, lbl(VISIT_STATUS, k)]) }),
+    h('div.grid2',
+      field('starts_at', L('Start', 'Start'), { kind: 'datetime-local', required: true, value: isoToLocalInput(m.starts_at) }),
+      field('ends_at', L('Slut', 'End'), { kind: 'datetime-local', required: true, value: isoToLocalInput(m.ends_at) }),
+      field('location', L('Sted', 'Location'), { value: m.location || '' }),
+      field('status', L('Status', 'Status'), { kind: 'select', value: m.status, options: Object.keys(VISIT_STATUS).map((k) => [k, lbl(VISIT_STATUS, k)]) })),
     field('minutes', L('Referat', 'Minutes'), { kind: 'textarea', rows: 6, value: m.minutes || '' }),
     field('decisions', L('Beslutninger', 'Decisions'), { kind: 'textarea', rows: 4, value: m.decisions || '' }),
-    h('div.actions', h('button.btn-primary', { type: 'submit' }, L('Gem referat', 'Save minutes'))));
+    h('div.actions', h('button.btn-primary', { type: 'submit' }, L('Gem mødet', 'Save the meeting'))));
   bindForm(form, `meeting:${m.id}`, async (v) => {
-    await api.patch(`/api/meetings/${m.id}`, { status: v.status, minutes: v.minutes, decisions: v.decisions }, { ifMatch: version });
-    setFlash(L('Referatet er gemt.', 'The minutes are saved.'));
+    const body = {};
+    const starts = localInputToISO(v.starts_at); const ends = localInputToISO(v.ends_at);
+    if (new Date(starts).getTime() !== new Date(m.starts_at).getTime()) body.starts_at = starts;
+    if (new Date(ends).getTime() !== new Date(m.ends_at).getTime()) body.ends_at = ends;
+    for (const k of ['location', 'status', 'minutes', 'decisions']) if ((v[k] || '') !== (m[k] || '')) body[k] = v[k] || '';
+    if (!Object.keys(body).length) { setFlash(L('Der var ingen ændringer at gemme.', 'There were no changes to save.')); navigate(`/meetings/${m.id}?t=${Date.now()}`); return; }
+    await api.patch(`/api/meetings/${m.id}`, body, { ifMatch: version });
+    setFlash(L('Mødet er gemt.', 'The meeting is saved.'));
     navigate(`/meetings/${m.id}?t=${Date.now()}`);
-  }, { describeStale: (cur, mine) => staleDiff(cur, mine, { status: L('Status', 'Status'), minutes: L('Referat', 'Minutes'), decisions: L('Beslutninger', 'Decisions') }) });
+  }, { describeStale: (cur, mine) => staleDiff(cur, mine, { starts_at: L('Start', 'Start'), ends_at: L('Slut', 'End'), location: L('Sted', 'Location'), status: L('Status', 'Status'), minutes: L('Referat', 'Minutes'), decisions: L('Beslutninger', 'Decisions') }) });
   return h('div', h('h1', m.title), takeFlash(),
-    h('p', `${lbl(MEETING_KIND, m.kind)} · ${fmtDateTime(m.starts_at)}–${fmtTime(m.ends_at)}${m.location ? ` · ${m.location}` : ''}`),
-    (m.participants || []).length ? section(L('Deltagere', 'Participants'), h('ul.plain', m.participants.map((p) => h('li', p.user_name || p.external_name || '–', p.role ? ` (${p.role})` : '')))) : null,
+    h('p', `${lbl(MEETING_KIND, m.kind)}${resident ? ` ${L('om', 'about')} ` : ''}`, resident ? link(`#/residents/${resident.id}`, resident.name) : '', ` · ${weekdayName(m.starts_at)} ${fmtDateTime(m.starts_at)}–${fmtTime(m.ends_at)}${m.location ? ` · ${m.location}` : ''}`),
+    m.kind === 'management' ? null : await participantsSection(m, network, resident),
     form);
+}
+
+async function participantsSection(m, network, resident) {
+  const people = await all('/api/colleagues?limit=200').catch(() => []);
+  const taking = new Set(m.participants.map((p) => p.user_id).filter(Boolean));
+  const who = (p) => p.user_name || p.external_name || (p.kind === 'resident' ? (resident ? resident.name : L('Beboeren', 'The resident')) : '–');
+  const list = h('ul.plain.parts');
+  for (const p of m.participants) {
+    const remove = h('button.btn-small', { type: 'button' }, L('Fjern', 'Remove'), h('span.visually-hidden', ` ${who(p)}`));
+    remove.addEventListener('click', async () => {
+      if (!(await confirmDialog({ title: `${L('Fjern', 'Remove')} ${who(p)}?`, body: L('Personen fjernes fra mødets deltagerliste. Det bliver registreret, hvem der fjernede dem.', 'The person is taken off the list of participants. Who removed them is recorded.'), confirm: L('Fjern', 'Remove'), cancel: L('Behold', 'Keep'), danger: true }))) return;
+      try {
+        await api.del(`/api/meetings/${m.id}/participants/${p.id}`);
+        setFlash(`${who(p)} ${L('er fjernet fra mødet.', 'is taken off the meeting.')}`);
+        navigate(`/meetings/${m.id}?t=${Date.now()}`);
+      } catch (err) {
+        if (!(err instanceof ApiError)) throw err;
+        msg.replaceChildren(h('div.alert.alert-danger', { role: 'alert' }, err.status === 422 ? L('Kan ikke fjernes: et netværksmøde skal have mindst én deltager fra kommunen, én fra regionen og beboeren.', 'Cannot be removed: a network meeting needs at least one participant from the municipality, one from the region and the resident.') : err.message));
+      }
+    });
+    list.append(h('li', h('span', h('strong', who(p)), ` – ${lbl(PART_KIND, p.kind)}${p.side !== 'resident' ? `, ${lbl(SIDE_NAME, p.side)}` : ''}${p.role ? ` (${p.role})` : ''}`), ' ', remove));
+  }
+  const msg = h('div', { 'aria-live': 'polite' });
+  const pair = people.filter((u) => (u.org_id === m.team_id || u.org_id === m.facility_id) && !taking.has(u.id));
+  const kinds = network ? ['staff', 'relative', 'partner', ...(m.participants.some((p) => p.kind === 'resident') ? [] : ['resident'])] : ['staff'];
+  const form = h('form.card.add-part', { action: '#' },
+    h('h3', L('Tilføj deltager', 'Add a participant')),
+    h('div.grid2',
+      field('kind', L('Deltager er', 'The participant is'), { kind: 'select', options: kinds.map((k) => [k, lbl(PART_KIND, k)]) }),
+      field('user_id', L('Medarbejder', 'Staff member'), { kind: 'select', options: [['', L('Vælg', 'Choose')], ...pair.map((u) => [u.id, personLabel(u)])] }),
+      field('external_name', L('Navn (pårørende eller samarbejdspartner)', 'Name (relative or partner)'), {}),
+      field('role', L('Rolle (fx mor, jobkonsulent)', 'Role (e.g. mother, job consultant)'), {})),
+    h('div.actions', h('button.btn-secondary', { type: 'submit' }, L('Tilføj deltager', 'Add participant'))));
+  const sync = () => {
+    const k = form.querySelector('[name="kind"]').value;
+    form.querySelector('[data-field="user_id"]').hidden = k !== 'staff';
+    form.querySelector('[name="user_id"]').disabled = k !== 'staff';
+    form.querySelector('[data-field="external_name"]').hidden = k === 'staff' || k === 'resident';
+    form.querySelector('[name="external_name"]').disabled = k === 'staff' || k === 'resident';
+  };
+  bindForm(form, `meeting-part:${m.id}`, async (v, idem) => {
+    const body = { kind: v.kind };
+    if (v.kind === 'staff') {
+      const u = people.find((x) => x.id === v.user_id);
+      if (!u) throw new ApiError(422, { code: 'validation-failed', errors: [{ field: 'user_id', reason: 'is required' }] });
+      body.user_id = u.id; body.side = u.org_id === m.team_id ? 'region' : 'municipality';
+    } else if (v.kind === 'resident') body.side = 'resident';
+    else { body.side = 'other'; body.external_name = (v.external_name || '').trim(); }
+    if ((v.role || '').trim()) body.role = v.role.trim();
+    await api.post(`/api/meetings/${m.id}/participants`, body, { idem });
+    setFlash(L('Deltageren er tilføjet.', 'The participant is added.'));
+    navigate(`/meetings/${m.id}?t=${Date.now()}`);
+  }, { onChange: sync });
+  sync();
+  return section(L('Deltagere', 'Participants'), msg, m.participants.length ? list : empty(L('Ingen deltagere endnu.', 'No participants yet.')), form);
 }
 
 export async function wheelView({ query }) {
