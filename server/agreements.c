@@ -399,6 +399,15 @@ static bool content_consistent(http_request *req, const json_t *body)
         field = "valid_to";
         reason = "must not be before valid_from";
     }
+    /* the e-mail fields: empty means none, anything else must be an address */
+    static const char *const emails[] = {"contact_email", "monday_mail_notify_email"};
+    for (size_t i = 0; i < sizeof emails / sizeof emails[0]; i++) {
+        const char *v = json_str(body, emails[i]);
+        if (v && *v && !json_is_email(v)) {
+            field = emails[i];
+            reason = "must be an e-mail address (or empty for none)";
+        }
+    }
     if (!field)
         return true;
     json_t *errors = json_array();

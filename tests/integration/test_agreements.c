@@ -847,6 +847,45 @@ START_TEST(test_extra_visits_and_termination)
 }
 END_TEST
 
+START_TEST(test_email_fields_are_addresses_or_empty)
+{
+    char *from = day(0), *to = day(60);
+    const char *bad[] = {"contact_email", "monday_mail_notify_email"};
+    for (int i = 0; i < 2; i++) {
+        char body[512];
+        snprintf(body, sizeof body,
+                 "{\"facility_id\":\"%s\",\"valid_from\":\"%s\",\"valid_to\":\"%s\","
+                 "\"%s\":\"the team's inbox\"}",
+                 facility_id, from, to, bad[i]);
+        it_response *r = it_request("POST", "/api/agreements", region_mgr, body, NULL);
+        IT_ASSERT_PROBLEM(r, 422, "validation-failed");
+        ck_assert(it_problem_has_field(r, bad[i]));
+        it_response_free(r);
+    }
+    /* empty means none; an address is kept as given */
+    char body[512];
+    snprintf(body, sizeof body,
+             "{\"facility_id\":\"%s\",\"valid_from\":\"%s\",\"valid_to\":\"%s\","
+             "\"contact_email\":\"\",\"monday_mail_notify_email\":\"team@region.example\"}",
+             facility_id, from, to);
+    it_response *r = it_request("POST", "/api/agreements", region_mgr, body, NULL);
+    IT_ASSERT_STATUS(r, 201);
+    ck_assert_str_eq(it_json_str(r, "monday_mail_notify_email"), "team@region.example");
+    char *p = path_of(it_json_str(r, "id"), "");
+    char *e = etag_of(r);
+    it_response_free(r);
+    /* and an edit is checked the same way */
+    r = with_match("PATCH", p, region_mgr, e, "{\"monday_mail_notify_email\":\"team@\"}");
+    IT_ASSERT_PROBLEM(r, 422, "validation-failed");
+    ck_assert(it_problem_has_field(r, "monday_mail_notify_email"));
+    it_response_free(r);
+    free(e);
+    free(p);
+    free(from);
+    free(to);
+}
+END_TEST
+
 int main(void)
 {
     it_server_start(NULL);
@@ -860,6 +899,7 @@ int main(void)
     tcase_add_test(tc, test_ical_feed);
     tcase_add_test(tc, test_reminders);
     tcase_add_test(tc, test_extra_visits_and_termination);
+    tcase_add_test(tc, test_email_fields_are_addresses_or_empty);
     suite_add_tcase(s, tc);
     return it_run_suite(s);
 }

@@ -1,6 +1,6 @@
 // The rest: received Monday mails, visit calendar, meetings with minutes, the annual wheel.
 import { api, get, request, ApiError } from '../api.js';
-import { L, fmtDate, fmtTime, fmtDateTime, weekdayName, todayISO, nowLocalInput, localInputToISO, isoToLocalInput, monthLabel, roleName } from '../i18n.js';
+import { L, fmtDate, fmtTime, fmtDateTime, weekdayName, todayISO, nowLocalInput, localInputToISO, isoToLocalInput, monthLabel, roleName, isoWeek } from '../i18n.js';
 import { h, field, bindForm, formValues, empty, section, link, badge, table, staleDiff, confirmDialog } from '../dom.js';
 import { navigate } from '../app.js';
 import { lbl, VISIT_STATUS, MEETING_KIND, all, takeFlash, setFlash, consentInForce } from './common.js';
@@ -61,14 +61,28 @@ function visitChange(v) {
   return h('details.visit-edit', h('summary', L('Flyt eller aflys', 'Move or cancel'), h('span.visually-hidden', ` ${visitWhen(v)}`)), form);
 }
 
-export async function calendarView({ me }) {
-  const from = todayISO();
+const WINDOW_DAYS = 28;
+const addDays = (iso, n) => { const d = new Date(`${iso}T12:00:00Z`); d.setUTCDate(d.getUTCDate() + n); return d.toISOString().slice(0, 10); };
+
+export async function calendarView({ me, query }) {
+  // four weeks at a time, from the Monday of the chosen (or this) week
+  const today = todayISO();
+  const chosen = /^\d{4}-\d{2}-\d{2}$/.test(query.get('from') || '') ? query.get('from') : today;
+  const dow = (new Date(`${chosen}T12:00:00Z`).getUTCDay() + 6) % 7;
+  const monday = addDays(chosen, -dow);
+  const from = monday < today && chosen === today ? today : monday;
+  const to = addDays(monday, WINDOW_DAYS - 1);
   const [visits, meetings, orgs] = await Promise.all([
-    all(`/api/visits?from=${from}&limit=200`, 2),
-    Promise.all(['management', 'theme', 'teaching', 'other'].map((k) => all(`/api/meetings?kind=${k}&from=${from}&limit=100`, 2).catch(() => []))).then((x) => x.flat()),
+    all(`/api/visits?from=${from}&to=${to}&limit=200`, 2),
+    Promise.all(['management', 'network', 'theme', 'teaching', 'other'].map((k) => all(`/api/meetings?kind=${k}&from=${from}&to=${to}&limit=100`, 2).catch(() => []))).then((x) => x.flat()),
     me.role === 'region_clinician' || me.role === 'region_manager' ? partnerOrgs(me) : Promise.resolve([])]);
   const wrap = h('div', h('h1', L('Besøgskalender', 'Visit calendar')), takeFlash(),
-    h('p', L('Besøg og fælles møder fra i dag. Abonnér på kalenderen i Outlook fra aftalens side.', 'Visits and joint meetings from today. Subscribe in Outlook from the agreement page.'), ' ', link('#/agreements', L('Til aftalerne', 'To the agreements'))));
+    h('p', L('Besøg og møder fire uger ad gangen. Abonnér på kalenderen i Outlook fra aftalens side.', 'Visits and meetings four weeks at a time. Subscribe in Outlook from the agreement page.'), ' ', link('#/agreements', L('Til aftalerne', 'To the agreements'))),
+    h('nav.subnav', { 'aria-label': L('Periode', 'Period') }, h('ul',
+      h('li', h('a.btn-secondary', { href: `#/calendar?from=${addDays(monday, -WINDOW_DAYS)}` }, `← ${L('Forrige 4 uger', 'Previous 4 weeks')}`)),
+      h('li', h('a.btn-secondary', { href: '#/calendar' }, L('Fra i dag', 'From today'))),
+      h('li', h('a.btn-secondary', { href: `#/calendar?from=${addDays(monday, WINDOW_DAYS)}` }, `${L('Næste 4 uger', 'Next 4 weeks')} →`)))),
+    h('p.muted', `${fmtDate(`${from}T12:00:00Z`)} – ${fmtDate(`${to}T12:00:00Z`)}`));
   const region = me.role === 'region_clinician' || me.role === 'region_manager';
   const start = new Date(Date.now() + 86400000); start.setHours(10, 0, 0, 0);
   const form = h('form', { action: '#' },
@@ -93,12 +107,22 @@ export async function calendarView({ me }) {
     ...visits.map((v) => ({ at: v.starts_at, v })),
     ...meetings.map((m) => ({ at: m.starts_at, m })),
   ].sort((a, b) => a.at.localeCompare(b.at));
-  if (!rows.length) { wrap.append(empty(L('Ingen planlagte besøg eller møder. Opret et besøg ovenfor, eller lav en samarbejdsaftale, så de faste besøg kommer i kalenderen.', 'No planned visits or meetings. Create a visit above, or make an agreement so the fixed visits come into the calendar.'))); return wrap; }
-  wrap.append(table(L('Kalender', 'Calendar'), [L('Dag', 'Day'), L('Tid', 'Time'), L('Type', 'Kind'), L('Status', 'Status'), L('Note', 'Note'), L('Handling', 'Action')],
-    rows.map(({ v, m }) => (v
-      ? [`${weekdayName(v.starts_at)} ${fmtDate(v.starts_at)}`, `${fmtTime(v.starts_at)}–${fmtTime(v.ends_at)}`, lbl(VISIT_KIND, v.kind), v.status === 'cancelled' ? badge(lbl(VISIT_STATUS, v.status), 'danger') : lbl(VISIT_STATUS, v.status), v.note || '', v.status === 'planned' ? visitChange(v) : '']
-      : [`${weekdayName(m.starts_at)} ${fmtDate(m.starts_at)}`, `${fmtTime(m.starts_at)}–${fmtTime(m.ends_at)}`, lbl(MEETING_KIND, m.kind), lbl(VISIT_STATUS, m.status), link(`#/meetings/${m.id}`, m.title), ''])),
-    { rowHeader: true, hideCaption: true }));
+  if (!rows.length) { wrap.append(empty(L('Ingen planlagte besøg eller møder i perioden. Opret et besøg ovenfor, eller lav en samarbejdsaftale, så de faste besøg kommer i kalenderen.', 'No planned visits or meetings in this period. Create a visit above, or make an agreement so the fixed visits come into the calendar.'))); return wrap; }
+  // one table per ISO week
+  const weeks = new Map();
+  for (const row of rows) {
+    const wk = isoWeek(new Date(row.at));
+    if (!weeks.has(wk)) weeks.set(wk, []);
+    weeks.get(wk).push(row);
+  }
+  for (const [wk, list] of weeks) {
+    const title = `${L('Uge', 'Week')} ${Number(wk.slice(6))}`;
+    wrap.append(h('h2.h3.week', title), table(title, [L('Dag', 'Day'), L('Tid', 'Time'), L('Type', 'Kind'), L('Status', 'Status'), L('Note', 'Note'), L('Handling', 'Action')],
+      list.map(({ v, m }) => (v
+        ? [`${weekdayName(v.starts_at)} ${fmtDate(v.starts_at)}`, `${fmtTime(v.starts_at)}–${fmtTime(v.ends_at)}`, lbl(VISIT_KIND, v.kind), v.status === 'cancelled' ? badge(lbl(VISIT_STATUS, v.status), 'danger') : lbl(VISIT_STATUS, v.status), v.note || '', v.status === 'planned' ? visitChange(v) : '']
+        : [`${weekdayName(m.starts_at)} ${fmtDate(m.starts_at)}`, `${fmtTime(m.starts_at)}–${fmtTime(m.ends_at)}`, lbl(MEETING_KIND, m.kind), m.status === 'cancelled' ? badge(lbl(VISIT_STATUS, m.status), 'danger') : lbl(VISIT_STATUS, m.status), link(`#/meetings/${m.id}`, m.title), ''])),
+      { rowHeader: true, hideCaption: true }));
+  }
   return wrap;
 }
 

@@ -77,6 +77,21 @@ test('create, move, conflict, cancel; meetings shown in the calendar', async () 
   assert.match(text, new RegExp(`${when}[^\\n]*\\t[^\\n]*Fast tilstedeværelse\\tAflyst`));
   await checkA11y(page, 'calendar after cancelling');
   await shot(page, 'calendar');
+
+  // four weeks at a time, a table per week: the next four weeks hold later fixed visits only
+  const weeksNow = await page.locator('main h2.week').allInnerTexts();
+  assert.ok(weeksNow.length >= 4 && weeksNow.length <= 5, `four weeks shown: ${weeksNow}`);
+  await page.getByRole('link', { name: /Næste 4 uger/ }).click();
+  await page.waitForFunction(() => location.hash.includes('from='));
+  await page.locator('main h2.week').first().waitFor();
+  text = await mainText(page);
+  assert.match(text, /Fast tilstedeværelse/);
+  assert.doesNotMatch(text, /Opfølgning pr\. telefon/);
+  const weeksNext = await page.locator('main h2.week').allInnerTexts();
+  assert.equal(weeksNext.length, 4);
+  assert.ok(!weeksNext.some((x) => weeksNow.includes(x)), 'no week shown twice');
+  await page.getByRole('link', { name: 'Fra i dag' }).click();
+  await page.locator('tbody tr', { hasText: 'Opfølgning pr. telefon' }).waitFor();
   assert.deepEqual(page.errors, []);
   await page.context().close();
 });
