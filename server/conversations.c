@@ -8,6 +8,11 @@
  * staff read of the summary and the note is decided by row-level security
  * in the query: the note never, the summary only while the resident's
  * consent to share it is in force.
+ *
+ * Corrections (PATCH, migration 0051): only the clinician who logged a conversation corrects
+ * it, with If-Match and a reason; the database keeps every earlier version (the facts for both
+ * sides, the earlier summary and note for the team only) and re-checks a rule only where its
+ * inputs changed. A summary shared by mistake is withdrawn by correcting it to null.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,7 +36,10 @@
     "  (SELECT coalesce(json_agg(json_build_object('id', x.id, 'name', u.name) ORDER BY x.n), '[]') " \
     "     FROM unnest(cv.staff_present_ids) WITH ORDINALITY x(id, n) "                        \
     "     LEFT JOIN users u ON u.id = x.id) AS staff_present, "                                \
-    "  cv.created_by, " RFC3339("cv.created_at") " AS created_at, "                           \
+    "  cv.created_by, " RFC3339("cv.created_at") " AS created_at, cv.version, "               \
+    "  " RFC3339("cv.corrected_at") " AS corrected_at, cv.corrected_by, "                      \
+    "  (SELECT u.name FROM users u WHERE u.id = cv.corrected_by) AS corrected_by_name, "      \
+    "  cv.correction_reason, "                                                                \
     "  s.body AS summary, n.body AS clinical_note, "                                          \
     "  consent_in_force(cv.resident_id, 'share_summary_with_facility') AS summary_shared "    \
     "FROM conversations cv "                                                                  \
@@ -66,6 +74,54 @@ static const db_stmt conversation_stmts[] = {
      "INSERT INTO conversation_notes (conversation_id, resident_id, body, written_by) "
      "VALUES ($1::uuid, $2::uuid, $3, app_user_id())"},
     {"conversations_one", CONVERSATION_SELECT "WHERE cv.id = $1::uuid"},
+    /* corrections (migration 0051): the conversation first, so its revision keeps the
+     * summary and note as they stood; then the summary and note */
+    {"conversations_head",
+     "SELECT id, resident_id, version, created_by FROM conversations WHERE id = $1::uuid"},
+    {"conversations_correct",
+     "UPDATE conversations SET occurred_at = coalesce($3::timestamptz, occurred_at), "
+     "  kind = coalesce($4, kind), outcome = coalesce($5, outcome), "
+     "  contact_person_present = coalesce($6::boolean, contact_person_present), "
+     "  staff_present_ids = CASE WHEN $7::text IS NULL THEN staff_present_ids "
+     "    ELSE " JSON_TEXT_ARRAY("$7") "::uuid[] END, "
+     "  relatives = CASE WHEN $8::text IS NULL THEN relatives ELSE " JSON_TEXT_ARRAY("$8") " END, "
+     "  partners = CASE WHEN $9::text IS NULL THEN partners ELSE " JSON_TEXT_ARRAY("$9") " END, "
+     "  version = version + 1, updated_at = now(), corrected_at = now(), "
+     "  corrected_by = app_user_id(), correction_reason = $10 "
+     "WHERE id = $1::uuid AND version = $2::integer RETURNING id"},
+    {"conversations_summary_set",
+     "INSERT INTO conversation_summaries (conversation_id, resident_id, body, written_by) "
+     "VALUES ($1::uuid, $2::uuid, $3, app_user_id()) "
+     "ON CONFLICT (conversation_id) DO UPDATE SET body = EXCLUDED.body, "
+     "  written_by = EXCLUDED.written_by, written_at = now() "
+     "WHERE conversation_summaries.body IS DISTINCT FROM EXCLUDED.body"},
+    {"conversations_summary_delete",
+     "DELETE FROM conversation_summaries WHERE conversation_id = $1::uuid"},
+    {"conversations_note_set",
+     "INSERT INTO conversation_notes (conversation_id, resident_id, body, written_by) "
+     "VALUES ($1::uuid, $2::uuid, $3, app_user_id()) "
+     "ON CONFLICT (conversation_id) DO UPDATE SET body = EXCLUDED.body, "
+     "  written_by = EXCLUDED.written_by, written_at = now() "
+     "WHERE conversation_notes.body IS DISTINCT FROM EXCLUDED.body"},
+    {"conversations_note_delete", "DELETE FROM conversation_notes WHERE conversation_id = $1::uuid"},
+    /* earlier versions, newest first; the texts only for the team (row-level security) */
+    {"conversations_revisions",
+     "SELECT r.version, " RFC3339("r.occurred_at") " AS occurred_at, r.kind, r.outcome, "
+     "  r.contact_person_present, to_json(r.relatives) AS relatives, "
+     "  to_json(r.partners) AS partners, "
+     "  (SELECT coalesce(json_agg(json_build_object('id', x.id, 'name', u.name) ORDER BY x.n), '[]') "
+     "     FROM unnest(r.clinician_ids) WITH ORDINALITY x(id, n) "
+     "     LEFT JOIN users u ON u.id = x.id) AS clinicians, "
+     "  (SELECT coalesce(json_agg(json_build_object('id', x.id, 'name', u.name) ORDER BY x.n), '[]') "
+     "     FROM unnest(r.staff_present_ids) WITH ORDINALITY x(id, n) "
+     "     LEFT JOIN users u ON u.id = x.id) AS staff_present, "
+     "  t.summary, t.clinical_note, "
+     "  " RFC3339("r.replaced_at") " AS replaced_at, r.replaced_by, "
+     "  (SELECT u.name FROM users u WHERE u.id = r.replaced_by) AS replaced_by_name, r.reason "
+     "FROM conversation_revisions r "
+     "LEFT JOIN conversation_revision_texts t "
+     "  ON t.conversation_id = r.conversation_id AND t.version = r.version "
+     "WHERE r.conversation_id = $1::uuid ORDER BY r.version DESC"},
     {"conversations_resident", "SELECT id FROM residents WHERE id = $1::uuid"},
     /* a resident's history, newest first; with $5 only those with a summary the caller
      * may read, so a hidden summary never shows in a page or a count */
@@ -117,6 +173,14 @@ static json_t *conversation_json(const app_call *c, const PGresult *r, int i)
         json_object_set_new(o, "clinical_note", app_jstr(r, i, "clinical_note"));
     json_object_set_new(o, "created_by", app_jstr(r, i, "created_by"));
     json_object_set_new(o, "created_at", app_jstr(r, i, "created_at"));
+    json_object_set_new(o, "version", app_jint(r, i, "version"));
+    json_t *fix = json_null();
+    if (db_get(r, i, "corrected_at"))
+        fix = json_pack("{s:o, s:o, s:o, s:o}", "at", app_jstr(r, i, "corrected_at"), "by",
+                        app_jstr(r, i, "corrected_by"), "by_name",
+                        app_jstr(r, i, "corrected_by_name"), "reason",
+                        app_jstr(r, i, "correction_reason"));
+    json_object_set_new(o, "correction", fix);
     return o;
 }
 
@@ -218,7 +282,8 @@ static db_outcome create_tx(app_call *c)
     if (!one || db_rows(one) != 1)
         return DB_ROLLBACK;
     app_audit(c, "create", "conversation", id, resident, "allowed");
-    c->location = arena_printf(c->req->arena, "/api/residents/%s/conversations", resident);
+    c->location = arena_printf(c->req->arena, "/api/conversations/%s", id);
+    c->etag = arena_printf(c->req->arena, "%s", db_get(one, 0, "version"));
     app_reply(c, 201, conversation_json(c, one, 0));
     return DB_COMMIT;
 }
@@ -339,10 +404,208 @@ static void conversations_list(http_request *req)
     app_run(req, list_tx, &l, 0);
 }
 
+/* ---- one conversation ---- */
+
+static db_outcome get_tx(app_call *c)
+{
+    const char *id = c->ctx;
+    const char *p[] = {id};
+    PGresult *r = app_exec(c, "conversations_one", 1, p);
+    if (!r)
+        return DB_ROLLBACK;
+    if (db_rows(r) != 1)
+        return app_fail(c, 404, "not-found", "No such conversation.", NULL);
+    app_audit(c, "read", "conversation", id, db_get(r, 0, "resident_id"), "allowed");
+    c->etag = arena_printf(c->req->arena, "%s", db_get(r, 0, "version"));
+    app_reply(c, 200, conversation_json(c, r, 0));
+    return DB_COMMIT;
+}
+
+static void conversations_get(http_request *req)
+{
+    const char *id = app_param_uuid(req, 0);
+    if (id)
+        app_run(req, get_tx, (void *)id, 0);
+}
+
+/* ---- correct a conversation (its author only, with a reason; every version kept) ---- */
+
+static const json_field correct_fields[] = {
+    {.name = "reason", .type = JF_STRING, .required = true, .min_len = 1, .max_len = 500},
+    {.name = "occurred_at", .type = JF_TIMESTAMP},
+    {.name = "kind", .type = JF_ENUM, .enum_values = kinds},
+    {.name = "outcome", .type = JF_ENUM, .enum_values = outcomes},
+    {.name = "contact_person_present", .type = JF_BOOL},
+    {.name = "staff_present_ids", .type = JF_ARRAY, .max_len = 20},
+    {.name = "relatives", .type = JF_ARRAY, .max_len = 20},
+    {.name = "partners", .type = JF_ARRAY, .max_len = 20},
+    {.name = "summary", .type = JF_TEXT, .nullable = true},
+    {.name = "clinical_note", .type = JF_TEXT, .nullable = true},
+};
+
+typedef struct correct_ctx {
+    const char *id, *version;
+    json_t *body;
+    const char *staff, *relatives, *partners; /* JSON texts, NULL when not sent */
+} correct_ctx;
+
+/* Sets (a text) or removes (null or "") the summary or note, if the body names it. */
+static bool correct_text(app_call *c, const char *field, const char *set, const char *del,
+                         const char *id, const char *resident)
+{
+    json_t *v = json_object_get(((correct_ctx *)c->ctx)->body, field);
+    if (!v)
+        return true;
+    const char *text = json_string_value(v);
+    if (text && *text) {
+        const char *p[] = {id, resident, text};
+        return app_exec(c, set, 3, p) != NULL;
+    }
+    const char *p[] = {id};
+    return app_exec(c, del, 1, p) != NULL;
+}
+
+static db_outcome correct_tx(app_call *c)
+{
+    correct_ctx *x = c->ctx;
+    const json_t *b = x->body;
+    const char *hp[] = {x->id};
+    PGresult *h = app_exec(c, "conversations_head", 1, hp);
+    if (!h)
+        return DB_ROLLBACK;
+    if (db_rows(h) != 1)
+        return app_fail(c, 404, "not-found", "No such conversation.", NULL);
+    const char *resident = arena_strdup(c->req->arena, db_get(h, 0, "resident_id"));
+    if (strcmp(db_get(h, 0, "created_by"), c->who->user_id) != 0) {
+        app_audit(c, "update", "conversation", x->id, resident, "denied");
+        app_fail(c, 403, "not-author",
+                 "Only the clinician who logged the conversation can correct it.", NULL);
+        return DB_COMMIT;
+    }
+    const char *cp = json_object_get(b, "contact_person_present")
+                         ? (json_is_true(json_object_get(b, "contact_person_present")) ? "true"
+                                                                                       : "false")
+                         : NULL;
+    const char *p[] = {x->id,
+                       x->version,
+                       json_str(b, "occurred_at"),
+                       json_str(b, "kind"),
+                       json_str(b, "outcome"),
+                       cp,
+                       x->staff,
+                       x->relatives,
+                       x->partners,
+                       json_str(b, "reason")};
+    PGresult *u = app_exec(c, "conversations_correct", 10, p);
+    if (!u)
+        return DB_ROLLBACK;
+    if (db_rows(u) != 1) {
+        PGresult *cur = app_exec(c, "conversations_one", 1, hp);
+        if (!cur || db_rows(cur) != 1)
+            return DB_ROLLBACK;
+        return app_stale(c, conversation_json(c, cur, 0));
+    }
+    if (!correct_text(c, "summary", "conversations_summary_set", "conversations_summary_delete",
+                      x->id, resident) ||
+        !correct_text(c, "clinical_note", "conversations_note_set", "conversations_note_delete",
+                      x->id, resident))
+        return DB_ROLLBACK;
+    PGresult *one = app_exec(c, "conversations_one", 1, hp);
+    if (!one || db_rows(one) != 1)
+        return DB_ROLLBACK;
+    app_audit(c, "update", "conversation", x->id, resident, "allowed");
+    c->etag = arena_printf(c->req->arena, "%s", db_get(one, 0, "version"));
+    app_reply(c, 200, conversation_json(c, one, 0));
+    return DB_COMMIT;
+}
+
+/* An array member sent by the caller, as JSON text; NULL (kept) when absent. */
+static bool optional_array(http_request *req, json_t *body, const char *name, bool ids,
+                           const char **out)
+{
+    *out = NULL;
+    if (!json_object_get(body, name))
+        return true;
+    return array_member(req, body, name, ids, out, NULL);
+}
+
+static void conversations_correct(http_request *req)
+{
+    correct_ctx x = {.id = app_param_uuid(req, 0)};
+    if (!x.id || !(x.version = app_if_match(req)))
+        return;
+    x.body = app_body(req, correct_fields, sizeof correct_fields / sizeof correct_fields[0]);
+    if (!x.body || !optional_array(req, x.body, "staff_present_ids", true, &x.staff) ||
+        !optional_array(req, x.body, "relatives", false, &x.relatives) ||
+        !optional_array(req, x.body, "partners", false, &x.partners))
+        return;
+    if (json_object_size(x.body) == 1) {
+        fail_field(req, "reason", "comes with at least one correction");
+        return;
+    }
+    app_run(req, correct_tx, &x, 0);
+}
+
+/* ---- earlier versions ---- */
+
+static db_outcome revisions_tx(app_call *c)
+{
+    const char *id = c->ctx;
+    const char *p[] = {id};
+    PGresult *one = app_exec(c, "conversations_head", 1, p);
+    if (!one)
+        return DB_ROLLBACK;
+    if (db_rows(one) != 1)
+        return app_fail(c, 404, "not-found", "No such conversation.", NULL);
+    const char *resident = arena_strdup(c->req->arena, db_get(one, 0, "resident_id"));
+    PGresult *r = app_exec(c, "conversations_revisions", 1, p);
+    if (!r)
+        return DB_ROLLBACK;
+    json_t *items = json_array();
+    bool region = caller_is_region(c);
+    for (int i = 0; i < db_rows(r); i++) {
+        json_t *o = json_object();
+        json_object_set_new(o, "version", app_jint(r, i, "version"));
+        json_object_set_new(o, "occurred_at", app_jstr(r, i, "occurred_at"));
+        json_object_set_new(o, "kind", app_jstr(r, i, "kind"));
+        json_object_set_new(o, "outcome", app_jstr(r, i, "outcome"));
+        json_t *who = json_object();
+        json_object_set_new(who, "clinicians", app_jjson(r, i, "clinicians"));
+        json_object_set_new(who, "contact_person_present",
+                            app_jbool(r, i, "contact_person_present"));
+        json_object_set_new(who, "staff_present", app_jjson(r, i, "staff_present"));
+        json_object_set_new(who, "relatives", app_jjson(r, i, "relatives"));
+        json_object_set_new(who, "partners", app_jjson(r, i, "partners"));
+        json_object_set_new(o, "participants", who);
+        if (region) { /* the earlier texts are the team's alone */
+            json_object_set_new(o, "summary", app_jstr(r, i, "summary"));
+            json_object_set_new(o, "clinical_note", app_jstr(r, i, "clinical_note"));
+        }
+        json_object_set_new(o, "replaced_at", app_jstr(r, i, "replaced_at"));
+        json_object_set_new(o, "replaced_by", app_jstr(r, i, "replaced_by"));
+        json_object_set_new(o, "replaced_by_name", app_jstr(r, i, "replaced_by_name"));
+        json_object_set_new(o, "reason", app_jstr(r, i, "reason"));
+        json_array_append_new(items, o);
+    }
+    app_audit(c, "read", "conversation", id, resident, "allowed");
+    app_reply(c, 200, json_pack("{s:o, s:n}", "items", items, "next"));
+    return DB_COMMIT;
+}
+
+static void conversations_revisions(http_request *req)
+{
+    const char *id = app_param_uuid(req, 0);
+    if (id)
+        app_run(req, revisions_tx, (void *)id, 0);
+}
+
 /* clang-format off */
 static const route conversation_route_list[] = {
     {"POST", "/api/conversations",                 conversations_create, ROLE_REGION_CLINICIAN, ROUTE_RESIDENT_DATA},
     {"GET",  "/api/residents/{id}/conversations",  conversations_list,   ROLES_CARE,            ROUTE_RESIDENT_DATA},
+    {"GET",  "/api/conversations/{id}",            conversations_get,    ROLES_CARE,            ROUTE_RESIDENT_DATA},
+    {"PATCH", "/api/conversations/{id}",           conversations_correct, ROLE_REGION_CLINICIAN, ROUTE_RESIDENT_DATA},
+    {"GET",  "/api/conversations/{id}/revisions",  conversations_revisions, ROLES_CARE,          ROUTE_RESIDENT_DATA},
 };
 /* clang-format on */
 

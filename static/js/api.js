@@ -100,6 +100,8 @@ const MESSAGES = {
   'joint-event-staff-only': ['Kun medarbejdere deltager i fælles arrangementer; beboere og pårørende deltager i netværksmøder.', 'Only staff take part in joint events; residents and relatives take part in network meetings.'],
   'participant-exists': ['Personen deltager allerede i mødet.', 'The person already takes part in the meeting.'],
   'participant-not-of-the-pair': ['Personen er ikke (længere) aktiv i teamet eller på botilbuddet.', 'The person is not (or no longer) active in the team or at the facility.'],
+  'not-author': ['Kun den behandler, der loggede samtalen, kan rette den.', 'Only the clinician who logged the conversation can correct it.'],
+  'correction-required': ['Resumé og notat kan kun ændres ved at rette samtalen.', 'The summary and note can only change by correcting the conversation.'],
   'participant-side': ['Medarbejdere deltager for deres egen organisations side.', 'Staff take part on their own organisation’s side.'],
 };
 

@@ -33,6 +33,8 @@ const ROUTES = [
   ['/residents/:id/kip/edit', res.kipEditView, R.care],
   ['/residents/:id/consents', res.consentsView, R.care],
   ['/residents/:id/audit', rep.auditView, R.managers],
+  ['/conversations/:id/correct', res.conversationCorrectView, R.clin],
+  ['/conversations/:id/history', res.conversationHistoryView, R.care],
   ['/mine', staff.mineView, R.facility],
   ['/monday-mail', staff.mondayMailView, R.facility],
   ['/monday-mail/preview', staff.previewView, R.facility],

@@ -3,7 +3,8 @@
  * the held conversation with a resident at safety risk refused without the contact person
  * or a named staff member, relatives and partners refused without a consent in force (by
  * the server and by the database itself), a repeated Idempotency-Key that creates nothing
- * twice, pages of a resident's history, and the audit rows.
+ * twice, pages of a resident's history, the audit rows, and corrections by the author that
+ * keep every earlier version (the earlier texts for the team only).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -351,6 +352,175 @@ START_TEST(test_demo_history_has_no_shows)
 }
 END_TEST
 
+/* PATCH /api/conversations/{id} with If-Match version (NULL: none). */
+static it_response *correct(const char *token, const char *id, const char *version,
+                            const char *body)
+{
+    char path[128], im[64];
+    snprintf(path, sizeof path, "/api/conversations/%s", id);
+    snprintf(im, sizeof im, "If-Match: \"%s\"", version ? version : "");
+    const char *h[] = {im, NULL};
+    return it_request("PATCH", path, token, body, version ? h : NULL);
+}
+
+START_TEST(test_corrections_keep_every_version)
+{
+    char *clin = it_login("clinician@slagelse.demo");
+    char *staff = it_login("staff@engen.demo");
+    char *id = new_resident(clin);
+    grant(clin, id, "{\"kind\": \"share_summary_with_facility\", \"granted\": true}");
+    grant(clin, id, "{\"kind\": \"relatives_may_attend\", \"granted\": true}");
+    it_response *r = log_conv(clin, id, "held",
+                              "\"contact_person_present\": true, \"relatives\": [\"Mother\"], "
+                              "\"summary\": \"Talked about the wrong flat.\", "
+                              "\"clinical_note\": \"Note one.\"",
+                              NULL);
+    IT_ASSERT_STATUS(r, 201);
+    char *cid = strdup(it_json_str(r, "id"));
+    char *loc = it_header(r, "Location");
+    char want[128];
+    snprintf(want, sizeof want, "/api/conversations/%s", cid);
+    ck_assert_str_eq(loc, want); /* the conversation itself, readable */
+    ck_assert_int_eq(json_integer_value(json_object_get(r->json, "version")), 1);
+    ck_assert(json_is_null(json_object_get(r->json, "correction")));
+    it_response_free(r);
+    r = it_request("GET", loc, staff, NULL, NULL);
+    IT_ASSERT_STATUS(r, 200);
+    ck_assert_str_eq(it_json_str(r, "summary"), "Talked about the wrong flat.");
+    ck_assert_ptr_null(json_object_get(r->json, "clinical_note"));
+    it_response_free(r);
+
+    /* the consent for relatives is withdrawn afterwards: the mother stays in the record */
+    grant(clin, id, "{\"kind\": \"relatives_may_attend\", \"granted\": false}");
+
+    /* only with If-Match, a reason and something to correct */
+    r = correct(clin, cid, NULL, "{\"reason\": \"x\", \"outcome\": \"no_show\"}");
+    IT_ASSERT_PROBLEM(r, 428, "if-match-required");
+    it_response_free(r);
+    r = correct(clin, cid, "1", "{\"outcome\": \"no_show\"}");
+    IT_ASSERT_PROBLEM(r, 422, "validation-failed");
+    ck_assert(it_problem_has_field(r, "reason"));
+    it_response_free(r);
+    r = correct(clin, cid, "1", "{\"reason\": \"nothing\"}");
+    IT_ASSERT_PROBLEM(r, 422, "validation-failed");
+    it_response_free(r);
+    /* a relative cannot be added without a consent in force now */
+    r = correct(clin, cid, "1",
+                "{\"reason\": \"Brother was there too\", \"relatives\": [\"Mother\", \"Brother\"]}");
+    IT_ASSERT_PROBLEM(r, 422, "relatives-require-consent");
+    ck_assert(it_problem_has_field(r, "relatives"));
+    it_response_free(r);
+
+    /* the summary was meant for another resident: withdrawn; the note corrected */
+    r = correct(clin, cid, "1",
+                "{\"reason\": \"Summary written in the wrong resident's record\", "
+                "\"summary\": null, \"clinical_note\": \"Note two.\", "
+                "\"occurred_at\": \"2025-06-04T10:00:00+02:00\"}");
+    IT_ASSERT_STATUS(r, 200);
+    ck_assert_int_eq(json_integer_value(json_object_get(r->json, "version")), 2);
+    ck_assert(json_is_null(json_object_get(r->json, "summary")));
+    ck_assert_str_eq(it_json_str(r, "clinical_note"), "Note two.");
+    json_t *fix = json_object_get(r->json, "correction");
+    ck_assert_str_eq(json_str(fix, "reason"), "Summary written in the wrong resident's record");
+    ck_assert_str_eq(json_str(fix, "by"), IT_USER_CLINICIAN_SLAGELSE);
+    json_t *rel = json_object_get(json_object_get(r->json, "participants"), "relatives");
+    ck_assert_int_eq(json_array_size(rel), 1);
+    ck_assert_str_eq(json_string_value(json_array_get(rel, 0)), "Mother");
+    char *etag = it_header(r, "ETag");
+    ck_assert_str_eq(etag, "\"2\"");
+    free(etag);
+    ck_assert_int_eq(audit_count(r, "allowed"), 1);
+    it_response_free(r);
+    /* a stale version is refused with the conversation as it is now */
+    r = correct(clin, cid, "1", "{\"reason\": \"again\", \"outcome\": \"no_show\"}");
+    IT_ASSERT_PROBLEM(r, 412, "stale-version");
+    ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(r->json, "current"),
+                                                        "version")),
+                     2);
+    it_response_free(r);
+
+    /* the facility no longer reads the withdrawn summary, neither now nor in the history */
+    char hp[160];
+    snprintf(hp, sizeof hp, "/api/conversations/%s/revisions", cid);
+    r = it_request("GET", loc, staff, NULL, NULL);
+    IT_ASSERT_STATUS(r, 200);
+    ck_assert(json_is_null(json_object_get(r->json, "summary")));
+    ck_assert_str_eq(json_str(json_object_get(r->json, "correction"), "reason"),
+                     "Summary written in the wrong resident's record");
+    it_response_free(r);
+    r = it_request("GET", hp, staff, NULL, NULL);
+    IT_ASSERT_STATUS(r, 200);
+    ck_assert_int_eq(json_array_size(json_object_get(r->json, "items")), 1);
+    json_t *old = json_array_get(json_object_get(r->json, "items"), 0);
+    ck_assert_int_eq(json_integer_value(json_object_get(old, "version")), 1);
+    ck_assert_ptr_null(json_object_get(old, "summary"));
+    ck_assert_ptr_null(json_object_get(old, "clinical_note"));
+    ck_assert_ptr_null(strstr(r->body, "wrong flat"));
+    ck_assert_ptr_null(strstr(r->body, "Note one"));
+    ck_assert_str_eq(json_str(old, "occurred_at"), "2025-06-04T07:30:00.000000Z");
+    it_response_free(r);
+    /* the team reads the earlier texts */
+    r = it_request("GET", hp, clin, NULL, NULL);
+    IT_ASSERT_STATUS(r, 200);
+    old = json_array_get(json_object_get(r->json, "items"), 0);
+    ck_assert_str_eq(json_str(old, "summary"), "Talked about the wrong flat.");
+    ck_assert_str_eq(json_str(old, "clinical_note"), "Note one.");
+    ck_assert_str_eq(json_str(old, "replaced_by"), IT_USER_CLINICIAN_SLAGELSE);
+    it_response_free(r);
+
+    /* another clinician of the team may read but not correct it; facility staff neither */
+    char *admin = it_login("admin@samspil.demo");
+    char *email = NULL;
+    char *other_id = it_create_user(admin, "region_clinician", IT_TEAM_SLAGELSE,
+                                    "another-clinician-pw", &email);
+    char *other = it_login_as(email, "another-clinician-pw");
+    r = correct(other, cid, "2", "{\"reason\": \"mine now\", \"outcome\": \"no_show\"}");
+    IT_ASSERT_PROBLEM(r, 403, "not-author");
+    ck_assert_int_eq(audit_count(r, "denied"), 1);
+    it_response_free(r);
+    r = correct(staff, cid, "2", "{\"reason\": \"x\", \"outcome\": \"no_show\"}");
+    ck_assert_int_eq(r->status, 403);
+    it_response_free(r);
+
+    /* the database itself refuses to rewrite without a revision, or to change a note outside
+     * a correction, even for the author */
+    char *detail = NULL;
+    char sql[256];
+    snprintf(sql, sizeof sql,
+             "UPDATE conversations SET outcome = 'no_show' WHERE id = '%s' AND $1::uuid IS NOT NULL",
+             cid);
+    char *st = sql_as_clinician(sql, id, &detail);
+    ck_assert_str_eq(st, "SA422");
+    ck_assert_str_eq(detail, "correction-reason-required");
+    free(st);
+    free(detail);
+    snprintf(sql, sizeof sql,
+             "UPDATE conversation_notes SET body = 'sneaky' WHERE conversation_id = '%s' "
+             "AND $1::uuid IS NOT NULL", cid);
+    st = sql_as_clinician(sql, id, &detail);
+    ck_assert_str_eq(st, "SA409");
+    free(st);
+    free(detail);
+    snprintf(sql, sizeof sql,
+             "DELETE FROM conversation_revisions WHERE conversation_id = '%s' "
+             "AND $1::uuid IS NOT NULL", cid);
+    st = sql_as_clinician(sql, id, &detail);
+    ck_assert_str_eq(st, "42501"); /* no privilege: the history is append-only */
+    free(st);
+    free(detail);
+
+    free(other);
+    free(other_id);
+    free(email);
+    free(admin);
+    free(loc);
+    free(cid);
+    free(id);
+    free(staff);
+    free(clin);
+}
+END_TEST
+
 int main(void)
 {
     it_server_start(NULL);
@@ -362,6 +532,7 @@ int main(void)
     tcase_add_test(tc, test_relatives_and_partners_require_consent);
     tcase_add_test(tc, test_repeated_idempotency_key_and_pages);
     tcase_add_test(tc, test_demo_history_has_no_shows);
+    tcase_add_test(tc, test_corrections_keep_every_version);
     suite_add_tcase(s, tc);
     return it_run_suite(s);
 }

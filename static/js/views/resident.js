@@ -1,6 +1,6 @@
 // A resident: the list, the page with history, intensity, admissions; KIP with versions; consents.
 import { api, get, request, ApiError } from '../api.js';
-import { L, fmtDate, fmtDateTime, todayISO } from '../i18n.js';
+import { L, fmtDate, fmtDateTime, todayISO, isoToLocalInput, localInputToISO } from '../i18n.js';
 import { h, field, radios, bindForm, empty, section, link, announce, uid, badge, dl, table, staleDiff, errorBox } from '../dom.js';
 import { navigate } from '../app.js';
 import { residentBadges, consentSummary, lastConversation, lbl, KIND, OUTCOME, CONSENT_KIND, CONSENT_STATE, summaryHidden, all, isRegion, isManager, takeFlash, setFlash } from './common.js';
@@ -33,13 +33,78 @@ function conversationItem(cv, me) {
     ...(p.relatives || []).map((x) => `${x} (${L('pårørende', 'relative')})`),
     ...(p.partners || []).map((x) => `${x} (${L('partner', 'partner')})`),
   ].filter(Boolean).join(', ');
+  const when = `${fmtDateTime(cv.occurred_at)} · ${lbl(KIND, cv.kind)}`;
+  const fix = cv.correction;
+  const mine = me && me.role === 'region_clinician' && me.id === cv.created_by;
   return h('li.card.conv',
-    h('h3.h4', `${fmtDateTime(cv.occurred_at)} · ${lbl(KIND, cv.kind)} · `, h('span', { class: cv.outcome === 'held' ? 'ok' : 'no' }, lbl(OUTCOME, cv.outcome))),
+    h('h3.h4', `${when} · `, h('span', { class: cv.outcome === 'held' ? 'ok' : 'no' }, lbl(OUTCOME, cv.outcome))),
     h('p.muted', `${L('Deltagere', 'Participants')}: ${who || '–'}`),
     cv.summary ? h('div', h('h4.h5', L('Resumé', 'Summary')), h('p.pre', cv.summary)) : summaryHidden(cv.summary_hidden_reason),
     'clinical_note' in cv
       ? (cv.clinical_note ? h('div.note', h('h4.h5', L('Klinisk notat', 'Clinical note')), h('p.pre', cv.clinical_note)) : null)
-      : null);
+      : null,
+    fix ? h('p.correction', badge(L('Rettet', 'Corrected'), 'info'), ` ${fmtDateTime(fix.at)} ${L('af', 'by')} ${fix.by_name || '–'}: ${fix.reason} `,
+      link(`#/conversations/${cv.id}/history`, L('Se tidligere udgaver', 'See earlier versions'))) : null,
+    mine ? h('p', h('a.btn-small', { href: `#/conversations/${cv.id}/correct` }, L('Ret samtalen', 'Correct the conversation'), h('span.visually-hidden', ` ${when}`))) : null);
+}
+
+/** Correct a conversation (its author): what changed and why; the earlier version is kept. */
+export async function conversationCorrectView({ params }) {
+  const res = await request('GET', `/api/conversations/${params.id}`);
+  const cv = res.data;
+  let version = Number(res.etag || cv.version);
+  const r = await get(`/api/residents/${cv.resident_id}`);
+  const p = cv.participants;
+  const form = h('form.card', { action: '#' },
+    h('p', L('Den oprindelige udgave gemmes og kan altid ses. Botilbuddet ser rettelsen og begrundelsen, men ikke et tidligere resumé.', 'The original version is kept and can always be seen. The facility sees the correction and the reason, but not an earlier summary.')),
+    h('div.grid2',
+      field('occurred_at', L('Tidspunkt', 'Time'), { kind: 'datetime-local', required: true, value: isoToLocalInput(cv.occurred_at) }),
+      field('kind', L('Form', 'Kind'), { kind: 'select', value: cv.kind, options: Object.keys(KIND).map((k) => [k, lbl(KIND, k)]) }),
+      field('outcome', L('Udfald', 'Outcome'), { kind: 'select', value: cv.outcome, options: Object.keys(OUTCOME).map((k) => [k, lbl(OUTCOME, k)]) })),
+    field('contact_person_present', L('Kontaktpersonen eller en anden medarbejder, der kender beboeren, deltog', 'The contact person or another staff member who knows the resident took part'), { kind: 'checkbox', value: p.contact_person_present }),
+    field('relatives', L('Pårørende (navne, adskilt med komma)', 'Relatives (names, separated by commas)'), { value: (p.relatives || []).join(', '), hint: L('Nye navne kræver beboerens gældende samtykke.', "New names need the resident's consent in force.") }),
+    field('partners', L('Samarbejdspartnere (navne, adskilt med komma)', 'Partners (names, separated by commas)'), { value: (p.partners || []).join(', ') }),
+    field('summary', L('Resumé til fælles brug', 'Shared summary'), { kind: 'textarea', rows: 3, value: cv.summary || '', hint: L('Tøm feltet for at trække resuméet tilbage fra botilbuddet (fx skrevet på den forkerte beboer).', 'Empty the field to withdraw the summary from the facility (e.g. written in the wrong resident).') }),
+    field('clinical_note', L('Klinisk notat (kun teamet)', 'Clinical note (team only)'), { kind: 'textarea', rows: 3, value: cv.clinical_note || '' }),
+    field('reason', L('Hvorfor rettes samtalen?', 'Why is the conversation corrected?'), { required: true, kind: 'textarea', rows: 2 }),
+    h('div.actions', h('button.btn-primary', { type: 'submit' }, L('Gem rettelsen', 'Save the correction')), h('a.btn-secondary', { href: `#/residents/${cv.resident_id}` }, L('Annullér', 'Cancel'))));
+  const names = (x) => String(x || '').split(',').map((y) => y.trim()).filter(Boolean);
+  const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
+  bindForm(form, `correct:${cv.id}`, async (v) => {
+    const body = { reason: v.reason.trim() };
+    const at = localInputToISO(v.occurred_at);
+    if (new Date(at).getTime() !== new Date(cv.occurred_at).getTime()) body.occurred_at = at;
+    if (v.kind !== cv.kind) body.kind = v.kind;
+    if (v.outcome !== cv.outcome) body.outcome = v.outcome;
+    if (!!v.contact_person_present !== p.contact_person_present) body.contact_person_present = !!v.contact_person_present;
+    if (!same(names(v.relatives), p.relatives || [])) body.relatives = names(v.relatives);
+    if (!same(names(v.partners), p.partners || [])) body.partners = names(v.partners);
+    if ((v.summary || '').trim() !== (cv.summary || '')) body.summary = (v.summary || '').trim() || null;
+    if ((v.clinical_note || '').trim() !== (cv.clinical_note || '')) body.clinical_note = (v.clinical_note || '').trim() || null;
+    if (Object.keys(body).length === 1) throw new ApiError(422, { code: 'validation-failed', errors: [{ field: 'reason', reason: L('Intet er ændret endnu: ret et felt ovenfor først.', 'Nothing is changed yet: correct a field above first.') }] });
+    await api.patch(`/api/conversations/${cv.id}`, body, { ifMatch: version });
+    setFlash(L('Rettelsen er gemt. Den tidligere udgave er bevaret.', 'The correction is saved. The earlier version is kept.'));
+    navigate(`/residents/${cv.resident_id}`);
+  }, { describeStale: (cur, mine) => { version = cur.version; return staleDiff(cur, mine, { outcome: L('Udfald', 'Outcome'), kind: L('Form', 'Kind'), summary: L('Resumé', 'Summary'), clinical_note: L('Klinisk notat', 'Clinical note') }); } });
+  return h('div', h('h1', `${L('Ret samtale', 'Correct conversation')}: ${r.name}`),
+    h('p.muted', `${L('Logget', 'Logged')} ${fmtDateTime(cv.created_at)} · ${L('version', 'version')} ${cv.version}`), form);
+}
+
+/** Earlier versions of a conversation, newest first (the earlier texts for the team only). */
+export async function conversationHistoryView({ params, me }) {
+  const [cv, revs] = await Promise.all([get(`/api/conversations/${params.id}`), get(`/api/conversations/${params.id}/revisions`)]);
+  const r = await get(`/api/residents/${cv.resident_id}`);
+  const wrap = h('div', h('h1', `${L('Tidligere udgaver af samtalen', 'Earlier versions of the conversation')}: ${r.name}`),
+    h('p', link(`#/residents/${cv.resident_id}`, `← ${L('Tilbage til beboeren', 'Back to the resident')}`)),
+    section(`${L('Gældende udgave', 'Current version')} (${cv.version})`, h('ol.plain', conversationItem({ ...cv, correction: null }, null))));
+  if (!revs.items.length) { wrap.append(empty(L('Samtalen er ikke rettet.', 'The conversation has not been corrected.'))); return wrap; }
+  if (!isRegion(me)) wrap.append(h('p.hint', L('Tidligere resuméer og notater vises kun for F-ACT-teamet.', 'Earlier summaries and notes are shown to the F-ACT team only.')));
+  for (const x of revs.items) {
+    wrap.append(section(`${L('Udgave', 'Version')} ${x.version} – ${L('erstattet', 'replaced')} ${fmtDateTime(x.replaced_at)} ${L('af', 'by')} ${x.replaced_by_name || '–'}`,
+      h('p', h('strong', `${L('Begrundelse', 'Reason')}: `), x.reason),
+      h('ol.plain', conversationItem({ ...x, summary_hidden_reason: 'summary' in x ? (x.summary ? null : 'not_written') : 'earlier', correction: null }, null))));
+  }
+  return wrap;
 }
 
 export async function residentView({ params, me }) {
