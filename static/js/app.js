@@ -2,7 +2,8 @@
 // /api/me who we are), the menu per role and the language switch.
 import { api, get, onUnauthorized, ApiError } from './api.js';
 import { L, getLang, setLang, onLangChange, roleName } from './i18n.js';
-import { h, loading, errorBox, announce } from './dom.js';
+import { h, loading, errorBox, announce, claimDrafts, clearAllDrafts, draftsOwner } from './dom.js';
+import { watchIdle, IDLE_MINUTES } from './idle.js';
 import * as clin from './views/clinician.js';
 import * as res from './views/resident.js';
 import * as staff from './views/staff.js';
@@ -125,6 +126,7 @@ export async function render() {
   if (!session.me && path !== '/login') {
     try {
       session.me = await get('/api/me', { noAuthRedirect: true });
+      claimDrafts(session.me.id);
     } catch (e) {
       if (seqNo !== renderSeq) return;
       if (!(e instanceof ApiError) || e.status === 401) {
@@ -179,18 +181,27 @@ function focusHeading(main) {
 
 export async function afterLogin() {
   session.me = await get('/api/me');
-  const back = session.returnTo;
+  const previous = session.returnFor || draftsOwner();
+  claimDrafts(session.me.id); // another user's drafts are dropped here
+  // back to where the same user was; someone else starts on their own start page
+  const back = previous === session.me.id ? session.returnTo : null;
   session.returnTo = null;
+  session.returnFor = null;
   location.hash = back && back !== '/login' ? back : HOME[session.me.role] || '/';
 }
 
-onUnauthorized(() => {
+/** The session ended without a log-out click: remember where this user was. */
+function sessionEnded(reason) {
   if (parseHash().path === '/login') return;
+  session.returnFor = session.me ? session.me.id : session.returnFor;
   session.me = null;
-  session.expired = true;
+  session.expired = reason;
   session.returnTo = location.hash.slice(1);
+  document.getElementById('main').replaceChildren(); // nothing of the resident stays on screen
   location.hash = '/login';
-});
+}
+
+onUnauthorized(() => sessionEnded('expired'));
 
 document.addEventListener('DOMContentLoaded', () => {
   document.documentElement.lang = getLang();
@@ -206,7 +217,14 @@ document.addEventListener('DOMContentLoaded', () => {
     try { await api.post('/api/auth/logout', undefined, { noAuthRedirect: true }); } catch { /* already out */ }
     session.me = null;
     session.returnTo = null;
+    session.returnFor = null;
+    clearAllDrafts();
     location.hash = '/login';
+  });
+  watchIdle(() => !!session.me, async () => {
+    try { await api.post('/api/auth/logout', undefined, { noAuthRedirect: true }); } catch { /* already out */ }
+    sessionEnded('idle');
+    announce(L(`Du er logget ud efter ${IDLE_MINUTES} minutter uden aktivitet.`, `You were logged out after ${IDLE_MINUTES} minutes without activity.`));
   });
   onLangChange(() => { lastPath = location.hash; render(); announce(L('Sproget er nu dansk', 'The language is now English')); });
   window.addEventListener('hashchange', render);

@@ -94,18 +94,39 @@ export function radios(name, legend, options, value, hint) {
     }));
 }
 
-// ---- drafts: what a user typed survives a failed save, a language switch and a new log-in.
+// ---- drafts: what a user typed survives a failed save, a language switch and a new log-in
+// by the same user. They belong to the user who typed them: another user logging in on the
+// same device (a shared computer at the facility) starts with none, and logging out clears them.
 const drafts = new Map();
+let draftOwner = null;
 try {
   const saved = history.state && history.state.drafts;
   if (saved) for (const [k, v] of Object.entries(saved)) drafts.set(k, v);
+  draftOwner = (history.state && history.state.draftOwner) || null;
 } catch { /* ignore */ }
 let persistTimer = null;
+function writeDrafts() {
+  try { history.replaceState({ ...(history.state || {}), drafts: Object.fromEntries(drafts), draftOwner }, ''); } catch { /* ignore */ }
+}
 function persistDrafts() {
   clearTimeout(persistTimer);
-  persistTimer = setTimeout(() => {
-    try { history.replaceState({ ...(history.state || {}), drafts: Object.fromEntries(drafts) }, ''); } catch { /* ignore */ }
-  }, 200);
+  persistTimer = setTimeout(writeDrafts, 200);
+}
+/** Who typed the drafts kept in this tab (null: nobody signed in). */
+export function draftsOwner() { return draftOwner; }
+/** The signed-in user: drafts typed by someone else are dropped. */
+export function claimDrafts(userId) {
+  if (draftOwner && draftOwner !== userId) drafts.clear();
+  draftOwner = userId;
+  clearTimeout(persistTimer);
+  writeDrafts();
+}
+/** Log-out: nothing typed stays behind in this tab. */
+export function clearAllDrafts() {
+  drafts.clear();
+  draftOwner = null;
+  clearTimeout(persistTimer);
+  writeDrafts();
 }
 export function getDraft(key) { return drafts.get(key); }
 export function clearDraft(key) { drafts.delete(key); persistDrafts(); }
