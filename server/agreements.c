@@ -1004,6 +1004,7 @@ static const route agreement_route_list[] = {
     /* the calendar rows (server/calendar.c) */
     {"GET",    "/api/visits",                                      calendar_visits_list,    ROLES_CARE, 0},
     {"POST",   "/api/visits",                                      calendar_visits_create,  ROLES_CARE, 0},
+    {"GET",    "/api/visits/{id}",                                 calendar_visits_get,     ROLES_CARE, 0},
     {"PATCH",  "/api/visits/{id}",                                 calendar_visits_update,  ROLES_CARE, 0},
 };
 /* clang-format on */

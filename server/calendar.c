@@ -207,6 +207,20 @@ void calendar_visits_create(http_request *req)
     app_run(req, create_tx, &w, APP_IDEMPOTENT);
 }
 
+/* ---- one visit (what a created visit's Location names) ---- */
+
+static db_outcome get_tx(app_call *c)
+{
+    return reply_visit(c, c->ctx, 200);
+}
+
+void calendar_visits_get(http_request *req)
+{
+    const char *id = app_param_uuid(req, 0);
+    if (id)
+        app_run(req, get_tx, (void *)id, 0);
+}
+
 /* ---- move, cancel, mark held ---- */
 
 static const json_field update_fields[] = {

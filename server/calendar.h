@@ -15,6 +15,8 @@ void calendar_register(void);
 void calendar_visits_list(http_request *req);
 /* POST /api/visits: an extra, home, phone or video visit */
 void calendar_visits_create(http_request *req);
+/* GET /api/visits/{id}: one visit, with its version as ETag. */
+void calendar_visits_get(http_request *req);
 /* PATCH /api/visits/{id} (If-Match): move, cancel, mark held, note */
 void calendar_visits_update(http_request *req);
 

@@ -7,7 +7,8 @@
  * one from the region and the resident (422 network-meeting-composition,
  * checked here); relatives and partners only with the resident's consent
  * (422 relatives-require-consent / partners-require-consent, enforced by a
- * trigger in 0041_meetings.sql). Network meetings carry resident data and are
+ * trigger in 0041_meetings.sql); and, as in every meeting with a resident at safety risk, the
+ * contact person or another staff member of the facility (422 safety-risk-requires-staff). Network meetings carry resident data and are
  * audited; joint events carry none. Changes need If-Match (the version).
  *
  * Participants can be added and removed later (0050_meeting_participants_edit.sql): a
@@ -54,6 +55,13 @@ static const db_stmt meeting_stmts[] = {
      "  location) "
      "SELECT r.team_id, r.facility_id, r.id, 'network', $2, $3::timestamptz, $4::timestamptz, $5 "
      "FROM residents r WHERE r.id = $1::uuid RETURNING id"},
+    /* rule 2 of DOMAIN.md for a network meeting: with a safety risk assessed, someone of
+     * the facility who knows the resident (an account of the facility) takes part */
+    {"meetings_safety_missing",
+     "SELECT r.safety_risk AND NOT EXISTS (SELECT 1 FROM users u "
+     "  WHERE u.id = ANY ($2::uuid[]) AND u.org_id = r.facility_id "
+     "    AND u.role IN ('facility_staff', 'facility_manager')) AS missing "
+     "FROM residents r WHERE r.id = $1::uuid"},
     {"meetings_create_joint",
      "INSERT INTO meetings (team_id, facility_id, kind, title, starts_at, ends_at, location) "
      "SELECT $1::uuid, $2::uuid, $3, $4, $5::timestamptz, $6::timestamptz, $7 "
@@ -319,6 +327,30 @@ static db_outcome create_tx(app_call *c)
     const char *location = json_str(b, "location") ? json_str(b, "location") : "";
     PGresult *r;
     if (x->network) {
+        /* the accounts named, as an SQL array literal (validated UUIDs only) */
+        char *ids = arena_strdup(c->req->arena, "{");
+        size_t i;
+        json_t *pt;
+        json_array_foreach(json_object_get(b, "participants"), i, pt) {
+            const char *u = json_str(pt, "user_id");
+            if (u)
+                ids = arena_printf(c->req->arena, "%s%s%s", ids, ids[1] ? "," : "", u);
+        }
+        ids = arena_printf(c->req->arena, "%s}", ids);
+        const char *sp[] = {json_str(b, "resident_id"), ids};
+        PGresult *sr = app_exec(c, "meetings_safety_missing", 2, sp);
+        if (!sr)
+            return DB_ROLLBACK;
+        if (db_rows(sr) == 1 && db_get(sr, 0, "missing")[0] == 't') {
+            app_audit(c, "create", "meeting", NULL, json_str(b, "resident_id"), "denied");
+            json_t *errors = json_array();
+            const char *why = "A safety risk is assessed for this resident: the contact person "
+                              "or another staff member of the facility who knows the resident "
+                              "must take part.";
+            problem_field(errors, "participants", why);
+            app_fail(c, 422, "safety-risk-requires-staff", why, errors);
+            return DB_COMMIT;
+        }
         const char *p[] = {json_str(b, "resident_id"), json_str(b, "title"),
                            json_str(b, "starts_at"), json_str(b, "ends_at"), location};
         r = app_exec(c, "meetings_create_network", 5, p);

@@ -799,7 +799,22 @@ START_TEST(test_extra_visits_and_termination)
     r = it_request("POST", "/api/visits", clinician, body, headers);
     IT_ASSERT_STATUS(r, 201);
     ck_assert_str_eq(it_json_str(r, "id"), vid);
+    /* Location names the visit, which can be read there (by the facility too) */
+    char *vloc = it_header(r, "Location");
     it_response_free(r);
+    r = it_request("GET", vloc, facility_mgr, NULL, NULL);
+    IT_ASSERT_STATUS(r, 200);
+    ck_assert_str_eq(it_json_str(r, "id"), vid);
+    char *vetag = it_header(r, "ETag");
+    ck_assert_ptr_nonnull(vetag);
+    free(vetag);
+    it_response_free(r);
+    char *outsider = it_login("clinician@holbaek.demo");
+    r = it_request("GET", vloc, outsider, NULL, NULL);
+    IT_ASSERT_PROBLEM(r, 404, "not-found");
+    it_response_free(r);
+    free(outsider);
+    free(vloc);
     ck_assert_int_eq(sql_long("SELECT count(*) FROM visits WHERE id::text = $1", vid), 1);
     /* a fixed visit is the agreement's to make; the other team's facility is not ours */
     snprintf(body, sizeof body,

@@ -305,6 +305,73 @@ START_TEST(test_participants_added_and_removed_later)
 }
 END_TEST
 
+START_TEST(test_safety_risk_needs_someone_of_the_facility)
+{
+    char *clin = it_login("clinician@slagelse.demo");
+    char *name = it_unique("Risk ");
+    char body[1024];
+    snprintf(body, sizeof body,
+             "{\"name\": \"%s\", \"date_of_birth\": \"1980-01-01\", \"facility_id\": \""
+             IT_FACILITY_ENGEN "\", \"contact_person_id\": \"" IT_USER_STAFF_ENGEN "\"}",
+             name);
+    it_response *r = it_request("POST", "/api/residents", clin, body, NULL);
+    IT_ASSERT_STATUS(r, 201);
+    char *res = strdup(it_json_str(r, "id"));
+    char *etag = it_header(r, "ETag");
+    it_response_free(r);
+    char path[160], im[64];
+    snprintf(path, sizeof path, "/api/residents/%s", res);
+    snprintf(im, sizeof im, "If-Match: %s", etag);
+    const char *h[] = {im, NULL};
+    r = it_request("PATCH", path, clin, "{\"safety_risk\": true, \"safety_note\": \"Threats.\"}", h);
+    IT_ASSERT_STATUS(r, 200);
+    it_response_free(r);
+
+    /* someone of the municipality, but nobody of the facility: refused, naming the rule */
+    char *b = network_body(res, P_RESIDENT "," P_CLIN ", {\"kind\": \"staff\", \"side\": "
+                                "\"municipality\", \"external_name\": \"Case worker\"}");
+    r = it_request("POST", "/api/meetings", clin, b, NULL);
+    IT_ASSERT_PROBLEM(r, 422, "safety-risk-requires-staff");
+    ck_assert(it_problem_has_field(r, "participants"));
+    it_response_free(r);
+    free(b);
+    /* with the contact person it is planned */
+    b = network_body(res, P_RESIDENT "," P_CLIN "," P_STAFF);
+    r = it_request("POST", "/api/meetings", clin, b, NULL);
+    IT_ASSERT_STATUS(r, 201);
+    char *m = it_header(r, "Location");
+    char *staff_part = part_of(r, IT_USER_STAFF_ENGEN);
+    it_response_free(r);
+    free(b);
+    /* the contact person can hand over to the manager, but the last of the facility stays */
+    r = add_part(m, clin,
+                 "{\"kind\": \"staff\", \"side\": \"municipality\", \"user_id\": \""
+                 IT_USER_MANAGER_ENGEN "\"}", NULL);
+    IT_ASSERT_STATUS(r, 201);
+    char *mgr_part = part_of(r, IT_USER_MANAGER_ENGEN);
+    it_response_free(r);
+    /* a case worker keeps the municipality side filled, so only the safety rule is tested */
+    r = add_part(m, clin, "{\"kind\": \"staff\", \"side\": \"municipality\", \"external_name\": \"Case worker\"}", NULL);
+    IT_ASSERT_STATUS(r, 201);
+    it_response_free(r);
+    snprintf(path, sizeof path, "%s/participants/%s", m, staff_part);
+    r = it_request("DELETE", path, clin, NULL, NULL);
+    IT_ASSERT_STATUS(r, 200);
+    it_response_free(r);
+    snprintf(path, sizeof path, "%s/participants/%s", m, mgr_part);
+    r = it_request("DELETE", path, clin, NULL, NULL);
+    IT_ASSERT_PROBLEM(r, 422, "safety-risk-requires-staff");
+    it_response_free(r);
+    free(mgr_part);
+    free(staff_part);
+    free(m);
+    free(etag);
+    free(res);
+    free(name);
+    free(clin);
+}
+END_TEST
+
 int main(void)
 {
     it_server_start(NULL);
@@ -315,6 +382,7 @@ int main(void)
     tcase_add_test(tc, test_relative_requires_consent);
     tcase_add_test(tc, test_annual_wheel_lists_joint_events);
     tcase_add_test(tc, test_participants_added_and_removed_later);
+    tcase_add_test(tc, test_safety_risk_needs_someone_of_the_facility);
     suite_add_tcase(s, tc);
     return it_run_suite(s);
 }

@@ -243,8 +243,17 @@ export async function meetingNewView({ me }) {
     ruleBox.append(h(`p.rule.${ok ? 'rule-ok' : 'rule-block'}`, h('strong', L('Et netværksmøde ', 'A network meeting ')),
       L('kræver mindst én deltager fra kommunen, én fra regionen og beboeren selv.', 'needs at least one participant from the municipality, one from the region and the resident.'),
       ok ? '' : h('span', ' ', `${L('Mangler', 'Missing')}: ${missing.join(', ')}.`)));
-    submit.disabled = !ok;
-    return ok ? null : 'composition';
+    // with a safety risk, the contact person or another of the facility's staff takes part
+    const r = residents.find((x) => x.id === v.resident_id);
+    let safe = true;
+    if (r && r.safety && r.safety.risk) {
+      safe = people.some((u) => u.org_id === r.facility_id && v[`p.${u.id}`]);
+      ruleBox.append(h(`p.rule.${safe ? 'rule-ok' : 'rule-block'}`, h('strong', L('Sikkerhedsrisiko er vurderet. ', 'A safety risk is assessed. ')),
+        L('Kontaktpersonen eller en anden medarbejder fra botilbuddet, der kender beboeren, skal deltage.', 'The contact person or another staff member of the facility who knows the resident must take part.'),
+        safe ? '' : h('span', ' ', L('Sæt flueben ved en medarbejder fra botilbuddet – ellers kan mødet ikke oprettes.', 'Tick a staff member of the facility – otherwise the meeting cannot be created.'))));
+    }
+    submit.disabled = !ok || !safe;
+    return ok && safe ? null : 'composition';
   }
 
   bindForm(form, 'meeting:new', async (v, idem) => {

@@ -116,6 +116,12 @@ export async function attendanceView({ query }) {
 }
 
 const ACTION = { read: ['læste', 'read'], search: ['så på listen', 'listed'], create: ['oprettede', 'created'], update: ['ændrede', 'changed'], delete: ['slettede', 'deleted'] };
+const RESOURCE = {
+  resident: ['beboeren', 'the resident'], conversation: ['samtale', 'conversation'], consent: ['samtykke', 'consent'],
+  intensity: ['intensitet', 'intensity'], kip: ['KIP', 'KIP'], kip_review: ['KIP-opfølgning', 'KIP review'],
+  meeting: ['netværksmøde', 'network meeting'], monday_entry: ['mandagsmail', 'Monday mail'], admission: ['indlæggelse', 'admission'],
+  admission_visit: ['besøg under indlæggelse', 'visit while admitted'], report: ['rapport', 'report'], audit_log: ['adgangslog', 'audit log'],
+};
 export async function auditView({ params, query }) {
   const id = params.id || query.get('resident_id');
   const residents = await all('/api/residents?limit=200');
@@ -128,6 +134,6 @@ export async function auditView({ params, query }) {
   const items = (await get(`/api/audit?resident_id=${id}&limit=200`)).items;
   if (!items.length) { wrap.append(empty(L('Ingen registrerede opslag.', 'No recorded access.'))); return wrap; }
   wrap.append(table(L('Adgangslog', 'Audit log'), [L('Tidspunkt', 'Time'), L('Hvem', 'Who'), L('Organisation', 'Organisation'), L('Handling', 'Action'), L('Hvad', 'What'), L('Udfald', 'Outcome')],
-    items.map((x) => [fmtDateTime(x.at), x.user_name || '–', x.org_name || '–', ACTION[x.action] ? L(...ACTION[x.action]) : x.action, x.resource_type, x.outcome === 'denied' ? h('strong.no', L('Afvist', 'Denied')) : L('Tilladt', 'Allowed')]), { hideCaption: true, scroll: true }));
+    items.map((x) => [fmtDateTime(x.at), x.user_name || '–', x.org_name || '–', ACTION[x.action] ? L(...ACTION[x.action]) : x.action, RESOURCE[x.resource_type] ? L(...RESOURCE[x.resource_type]) : x.resource_type, x.outcome === 'denied' ? h('strong.no', L('Afvist', 'Denied')) : L('Tilladt', 'Allowed')]), { hideCaption: true, scroll: true }));
   return wrap;
 }

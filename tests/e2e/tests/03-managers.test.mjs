@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { launch, newPage, login, go, checkA11y, shot, mainText, makeWorld } from './helpers.mjs';
+import { launch, newPage, login, go, checkA11y, shot, mainText, makeWorld, apiLogin } from './helpers.mjs';
 
 let browser; let w;
 before(async () => { browser = await launch(); w = await makeWorld('mgr'); });
@@ -75,10 +75,13 @@ test('admissions dashboard: chart, data table, CSV; attendance; audit log of a r
   await go(page, '/reports/attendance');
   assert.match(await mainText(page), /Udeblevet/);
   await checkA11y(page, 'attendance');
+  // the team's clinician (Camilla Kristensen) opens the resident: the trail must show it
+  const clinician = await apiLogin('clinician@slagelse.demo');
+  await clinician.get('/api/residents/40000000-0000-4000-8000-000000000006');
   await go(page, '/residents/40000000-0000-4000-8000-000000000006/audit');
   const audit = await mainText(page);
   assert.match(audit, /Hvem har set Fatima Hassan\?/);
-  assert.match(audit, /Camilla Kristensen|Sofie Andersen/);
+  assert.match(audit, /Camilla Kristensen\tF-ACT Slagelse\tlæste\tbeboeren\tTilladt/);
   await checkA11y(page, 'audit');
   await page.context().close();
 });

@@ -17,6 +17,16 @@ test('network meeting: composition before saving, participants later, minutes', 
   const rules = page.locator('#meeting-rules');
   const save = page.getByRole('button', { name: 'Opret møde' });
   assert.equal(await page.getByLabel('Type').inputValue(), 'network');
+  // a resident with a safety risk: someone of the facility must take part, shown before saving
+  await page.getByLabel(/^Beboer( \*)?$/).selectOption(w.risky.id);
+  const staffBox = page.getByRole('group', { name: /Fra botilbuddet \(kommunen\)/ }).getByLabel(/Sara Kontakt/);
+  await staffBox.waitFor();
+  assert.match(await rules.innerText(), /Sikkerhedsrisiko er vurderet/);
+  await staffBox.uncheck();
+  assert.match(await rules.innerText(), /Sæt flueben ved en medarbejder fra botilbuddet/);
+  assert.equal(await save.isDisabled(), true);
+  await staffBox.check();
+  assert.doesNotMatch(await rules.innerText(), /Sæt flueben/);
   await page.getByLabel(/^Beboer( \*)?$/).selectOption(w.sharing.id);
   // the resident, their contact person and their clinician are proposed
   const facility = page.getByRole('group', { name: /Fra botilbuddet \(kommunen\)/ });
