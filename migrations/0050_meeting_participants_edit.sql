@@ -3,8 +3,11 @@
 -- A removal is a mark (removed_at, removed_by), never a DELETE: who was invited and
 -- who took them off stays visible to the owner. A named account must belong to the
 -- meeting's team (side region) or facility (side municipality) and be active; the same
--- account or the resident cannot be listed twice; and a network meeting keeps at least
--- one participant from the municipality, one from the region and the resident.
+-- account or the resident cannot be listed twice; a network meeting keeps at least one
+-- participant from the municipality, one from the region and the resident; and, about a
+-- resident with an assessed safety risk, someone of the facility (DOMAIN.md rule 2: the
+-- contact person or another staff member who knows the resident takes part in every
+-- meeting; creation is checked by the server, 422 safety-risk-requires-staff).
 
 ALTER TABLE meeting_participants
     ADD COLUMN removed_at timestamptz,
@@ -113,6 +116,19 @@ CREATE FUNCTION meeting_participants_removal() RETURNS trigger
                             'municipality, one from the region, and the resident.'
                 USING ERRCODE = 'SA422', HINT = 'participants',
                       DETAIL = 'network-meeting-composition';
+        END IF;
+        -- DOMAIN.md rule 2: with a safety risk assessed, the contact person or another staff
+        -- member of the facility who knows the resident takes part in every meeting
+        IF m.kind = 'network' AND (SELECT r.safety_risk FROM residents r WHERE r.id = m.resident_id)
+           AND NOT EXISTS (SELECT 1 FROM meeting_participants p JOIN users u ON u.id = p.user_id
+                           WHERE p.meeting_id = m.id AND p.id <> NEW.id AND p.removed_at IS NULL
+                             AND u.org_id = m.facility_id
+                             AND u.role IN ('facility_staff', 'facility_manager')) THEN
+            RAISE EXCEPTION 'A safety risk is assessed for this resident: the contact person or '
+                            'another staff member of the facility who knows the resident must '
+                            'take part.'
+                USING ERRCODE = 'SA422', HINT = 'participants',
+                      DETAIL = 'safety-risk-requires-staff';
         END IF;
         RETURN NEW;
     END

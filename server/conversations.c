@@ -25,17 +25,18 @@
 
 #define RFC3339(x) "to_char((" x ") AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
 
+/* The accounts of a uuid[] column as a JSON array of {id, name}, in their order. */
+#define PEOPLE_JSON(col)                                                                      \
+    "(SELECT coalesce(json_agg(json_build_object('id', x.id, 'name', u.name) ORDER BY x.n), '[]') " \
+    "   FROM unnest(" col ") WITH ORDINALITY x(id, n) LEFT JOIN users u ON u.id = x.id)"
+
 /* A conversation cv with its summary s and note n as the caller may read them. */
 #define CONVERSATION_SELECT                                                                   \
     "SELECT cv.id, cv.visit_id, cv.resident_id, " RFC3339("cv.occurred_at") " AS occurred_at, " \
     "  cv.kind, cv.outcome, cv.contact_person_present, "                                      \
     "  to_json(cv.relatives) AS relatives, to_json(cv.partners) AS partners, "                \
-    "  (SELECT coalesce(json_agg(json_build_object('id', x.id, 'name', u.name) ORDER BY x.n), '[]') " \
-    "     FROM unnest(cv.clinician_ids) WITH ORDINALITY x(id, n) "                            \
-    "     LEFT JOIN users u ON u.id = x.id) AS clinicians, "                                   \
-    "  (SELECT coalesce(json_agg(json_build_object('id', x.id, 'name', u.name) ORDER BY x.n), '[]') " \
-    "     FROM unnest(cv.staff_present_ids) WITH ORDINALITY x(id, n) "                        \
-    "     LEFT JOIN users u ON u.id = x.id) AS staff_present, "                                \
+    "  " PEOPLE_JSON("cv.clinician_ids") " AS clinicians, "                                   \
+    "  " PEOPLE_JSON("cv.staff_present_ids") " AS staff_present, "                            \
     "  cv.created_by, " RFC3339("cv.created_at") " AS created_at, cv.version, "               \
     "  " RFC3339("cv.corrected_at") " AS corrected_at, cv.corrected_by, "                      \
     "  (SELECT u.name FROM users u WHERE u.id = cv.corrected_by) AS corrected_by_name, "      \
@@ -109,12 +110,8 @@ static const db_stmt conversation_stmts[] = {
      "SELECT r.version, " RFC3339("r.occurred_at") " AS occurred_at, r.kind, r.outcome, "
      "  r.contact_person_present, to_json(r.relatives) AS relatives, "
      "  to_json(r.partners) AS partners, "
-     "  (SELECT coalesce(json_agg(json_build_object('id', x.id, 'name', u.name) ORDER BY x.n), '[]') "
-     "     FROM unnest(r.clinician_ids) WITH ORDINALITY x(id, n) "
-     "     LEFT JOIN users u ON u.id = x.id) AS clinicians, "
-     "  (SELECT coalesce(json_agg(json_build_object('id', x.id, 'name', u.name) ORDER BY x.n), '[]') "
-     "     FROM unnest(r.staff_present_ids) WITH ORDINALITY x(id, n) "
-     "     LEFT JOIN users u ON u.id = x.id) AS staff_present, "
+     "  " PEOPLE_JSON("r.clinician_ids") " AS clinicians, "
+     "  " PEOPLE_JSON("r.staff_present_ids") " AS staff_present, "
      "  t.summary, t.clinical_note, "
      "  " RFC3339("r.replaced_at") " AS replaced_at, r.replaced_by, "
      "  (SELECT u.name FROM users u WHERE u.id = r.replaced_by) AS replaced_by_name, r.reason "
@@ -144,6 +141,18 @@ static bool caller_is_region(const app_call *c)
     return c->who && (c->who->role_bit & ROLES_REGION);
 }
 
+/* Who took part, from the columns of CONVERSATION_SELECT (or a revision). */
+static json_t *participants_json(const PGresult *r, int i)
+{
+    json_t *who = json_object();
+    json_object_set_new(who, "clinicians", app_jjson(r, i, "clinicians"));
+    json_object_set_new(who, "contact_person_present", app_jbool(r, i, "contact_person_present"));
+    json_object_set_new(who, "staff_present", app_jjson(r, i, "staff_present"));
+    json_object_set_new(who, "relatives", app_jjson(r, i, "relatives"));
+    json_object_set_new(who, "partners", app_jjson(r, i, "partners"));
+    return who;
+}
+
 /* One conversation as the caller may see it: facility staff never get the clinical note (not
  * even the key), and a summary hidden for want of consent says so. */
 static json_t *conversation_json(const app_call *c, const PGresult *r, int i)
@@ -155,13 +164,7 @@ static json_t *conversation_json(const app_call *c, const PGresult *r, int i)
     json_object_set_new(o, "occurred_at", app_jstr(r, i, "occurred_at"));
     json_object_set_new(o, "kind", app_jstr(r, i, "kind"));
     json_object_set_new(o, "outcome", app_jstr(r, i, "outcome"));
-    json_t *who = json_object();
-    json_object_set_new(who, "clinicians", app_jjson(r, i, "clinicians"));
-    json_object_set_new(who, "contact_person_present", app_jbool(r, i, "contact_person_present"));
-    json_object_set_new(who, "staff_present", app_jjson(r, i, "staff_present"));
-    json_object_set_new(who, "relatives", app_jjson(r, i, "relatives"));
-    json_object_set_new(who, "partners", app_jjson(r, i, "partners"));
-    json_object_set_new(o, "participants", who);
+    json_object_set_new(o, "participants", participants_json(r, i));
     json_object_set_new(o, "summary", app_jstr(r, i, "summary"));
     const char *reason = NULL;
     if (!caller_is_region(c) && db_get(r, i, "summary_shared")[0] != 't')
@@ -569,14 +572,7 @@ static db_outcome revisions_tx(app_call *c)
         json_object_set_new(o, "occurred_at", app_jstr(r, i, "occurred_at"));
         json_object_set_new(o, "kind", app_jstr(r, i, "kind"));
         json_object_set_new(o, "outcome", app_jstr(r, i, "outcome"));
-        json_t *who = json_object();
-        json_object_set_new(who, "clinicians", app_jjson(r, i, "clinicians"));
-        json_object_set_new(who, "contact_person_present",
-                            app_jbool(r, i, "contact_person_present"));
-        json_object_set_new(who, "staff_present", app_jjson(r, i, "staff_present"));
-        json_object_set_new(who, "relatives", app_jjson(r, i, "relatives"));
-        json_object_set_new(who, "partners", app_jjson(r, i, "partners"));
-        json_object_set_new(o, "participants", who);
+        json_object_set_new(o, "participants", participants_json(r, i));
         if (region) { /* the earlier texts are the team's alone */
             json_object_set_new(o, "summary", app_jstr(r, i, "summary"));
             json_object_set_new(o, "clinical_note", app_jstr(r, i, "clinical_note"));

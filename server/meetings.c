@@ -315,6 +315,20 @@ static bool participant_valid(const json_t *pt, const char *path, json_t *errors
     return ok;
 }
 
+/* True when errors is empty (and frees it); otherwise sends them as a 422 naming the first. */
+static bool no_errors(http_request *req, json_t *errors)
+{
+    if (json_array_size(errors) == 0) {
+        json_decref(errors);
+        return true;
+    }
+    json_t *first = json_array_get(errors, 0);
+    char detail[256];
+    snprintf(detail, sizeof detail, "%s %s.", json_str(first, "field"), json_str(first, "reason"));
+    problem_send_errors(req, 422, "validation-failed", "Validation failed", detail, errors);
+    return false;
+}
+
 typedef struct create_ctx {
     json_t *body; /* borrowed */
     bool network;
@@ -435,15 +449,8 @@ static void meetings_create(http_request *req)
         problem_field(errors, "resident_id", "is only for network meetings");
     if (!x.network && (!json_str(x.body, "team_id") || !json_str(x.body, "facility_id")))
         problem_field(errors, "facility_id", "team_id and facility_id name the pair");
-    if (json_array_size(errors) > 0) {
-        json_t *first = json_array_get(errors, 0);
-        char detail[256];
-        snprintf(detail, sizeof detail, "%s %s.", json_str(first, "field"),
-                 json_str(first, "reason"));
-        problem_send_errors(req, 422, "validation-failed", "Validation failed", detail, errors);
+    if (!no_errors(req, errors))
         return;
-    }
-    json_decref(errors);
     if (x.network && !(municipality && region && resident)) {
         rule_failed(req, "network-meeting-composition",
                     "A network meeting needs at least one participant from the municipality, "
@@ -569,16 +576,9 @@ static void meetings_participant_add(http_request *req)
                                       sizeof participant_fields / sizeof participant_fields[0])))
         return;
     json_t *errors = json_array();
-    if (!participant_valid(x.body, NULL, errors)) {
-        json_t *first = json_array_get(errors, 0);
-        char detail[256];
-        snprintf(detail, sizeof detail, "%s %s.", json_str(first, "field"),
-                 json_str(first, "reason"));
-        problem_send_errors(req, 422, "validation-failed", "Validation failed", detail, errors);
-        return;
-    }
-    json_decref(errors);
-    app_run(req, participant_add_tx, &x, APP_IDEMPOTENT);
+    participant_valid(x.body, NULL, errors);
+    if (no_errors(req, errors))
+        app_run(req, participant_add_tx, &x, APP_IDEMPOTENT);
 }
 
 static db_outcome participant_remove_tx(app_call *c)
