@@ -2,7 +2,7 @@
 // /api/me who we are), the menu per role and the language switch.
 import { api, get, onUnauthorized, ApiError } from './api.js';
 import { L, getLang, setLang, onLangChange, roleName } from './i18n.js';
-import { h, loading, errorBox, announce, claimDrafts, clearAllDrafts, draftsOwner } from './dom.js';
+import { h, loading, errorBox, announce, claimDrafts, clearAllDrafts, draftsOwner, hasUnsavedDrafts } from './dom.js';
 import { watchIdle, IDLE_MINUTES } from './idle.js';
 import * as clin from './views/clinician.js';
 import * as res from './views/resident.js';
@@ -228,5 +228,9 @@ document.addEventListener('DOMContentLoaded', () => {
   });
   onLangChange(() => { lastPath = location.hash; render(); announce(L('Sproget er nu dansk', 'The language is now English')); });
   window.addEventListener('hashchange', render);
+  // unsaved text lives in memory only: leaving or reloading the page asks first
+  window.addEventListener('beforeunload', (e) => {
+    if (session.me && hasUnsavedDrafts()) { e.preventDefault(); e.returnValue = ''; }
+  });
   render();
 });

@@ -95,41 +95,34 @@ export function radios(name, legend, options, value, hint) {
 }
 
 // ---- drafts: what a user typed survives a failed save, a language switch and a new log-in
-// by the same user. They belong to the user who typed them: another user logging in on the
-// same device (a shared computer at the facility) starts with none, and logging out clears them.
+// by the same user. They are kept in memory only, never in the browser's storage or history
+// (a shared computer would keep those on disk, clinical notes included); leaving the page
+// with unsaved text asks first (app.js). They belong to the user who typed them: another
+// user logging in on the same device starts with none, and logging out clears them.
 const drafts = new Map();
 let draftOwner = null;
-try {
-  const saved = history.state && history.state.drafts;
-  if (saved) for (const [k, v] of Object.entries(saved)) drafts.set(k, v);
-  draftOwner = (history.state && history.state.draftOwner) || null;
-} catch { /* ignore */ }
-let persistTimer = null;
-function writeDrafts() {
-  try { history.replaceState({ ...(history.state || {}), drafts: Object.fromEntries(drafts), draftOwner }, ''); } catch { /* ignore */ }
-}
-function persistDrafts() {
-  clearTimeout(persistTimer);
-  persistTimer = setTimeout(writeDrafts, 200);
-}
 /** Who typed the drafts kept in this tab (null: nobody signed in). */
 export function draftsOwner() { return draftOwner; }
 /** The signed-in user: drafts typed by someone else are dropped. */
 export function claimDrafts(userId) {
   if (draftOwner && draftOwner !== userId) drafts.clear();
   draftOwner = userId;
-  clearTimeout(persistTimer);
-  writeDrafts();
 }
 /** Log-out: nothing typed stays behind in this tab. */
 export function clearAllDrafts() {
   drafts.clear();
   draftOwner = null;
-  clearTimeout(persistTimer);
-  writeDrafts();
+}
+/** Whether something typed has not been saved (the log-in form aside). */
+export function hasUnsavedDrafts() {
+  for (const [k, d] of drafts) {
+    if (k === 'login' || !d || !d.values) continue;
+    if (Object.values(d.values).some((v) => v !== '' && v !== false && v != null)) return true;
+  }
+  return false;
 }
 export function getDraft(key) { return drafts.get(key); }
-export function clearDraft(key) { drafts.delete(key); persistDrafts(); }
+export function clearDraft(key) { drafts.delete(key); }
 
 export function formValues(form) {
   const out = {};
@@ -168,7 +161,6 @@ export function bindForm(form, key, onSubmit, opts = {}) {
     const values = formValues(form);
     for (const n of opts.noDraft || []) delete values[n];
     drafts.set(key, { values, idem: state.idem });
-    persistDrafts();
     if (opts.onChange) opts.onChange(formValues(form));
   };
   form.addEventListener('input', save);
@@ -189,7 +181,6 @@ export function bindForm(form, key, onSubmit, opts = {}) {
     try {
       await onSubmit(formValues(form), state.idem, btn);
       drafts.delete(key);
-      persistDrafts();
       state.idem = newKey();
     } catch (err) {
       if (!(err instanceof ApiError)) throw err;
@@ -310,4 +301,4 @@ export function dl(pairs) {
   return h('dl.facts', pairs.filter(Boolean).map(([k, v]) => [h('dt', k), h('dd', v == null || v === '' ? '–' : v)]));
 }
 
-export function setDraft(key, value) { drafts.set(key, value); persistDrafts(); }
+export function setDraft(key, value) { drafts.set(key, value); }

@@ -64,6 +64,23 @@ test('idle log-out on a shared computer', async () => {
   await page.context().close();
 });
 
+test('what is typed stays in memory only, and leaving the page with it asks first', async () => {
+  const page = await newPage(browser);
+  await login(page, w.clinician.email);
+  await go(page, `/log/${w.sharing.id}`);
+  await page.getByLabel('Klinisk notat (kun teamet)').fill('Klinisk tekst der ikke må ligge på disken');
+  await page.waitForTimeout(300);
+  const stored = await page.evaluate(() => JSON.stringify([history.state, { ...sessionStorage }, { ...localStorage }]));
+  assert.doesNotMatch(stored, /Klinisk tekst/, 'nothing typed is written to the browser\'s history or storage');
+  const ctx = page.context();
+  const closed = page.waitForEvent('close');
+  const asked = new Promise((resolve) => page.once('dialog', async (d) => { resolve(d.type()); await d.accept(); }));
+  await page.close({ runBeforeUnload: true });
+  assert.equal(await asked, 'beforeunload');
+  await closed;
+  await ctx.close();
+});
+
 test('logging out clears what was typed', async () => {
   const page = await newPage(browser);
   await login(page, w.clinician.email);
