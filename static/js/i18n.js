@@ -71,11 +71,12 @@ export function isoWeek(date = new Date()) {
   return `${d.getUTCFullYear()}-W${String(week).padStart(2, '0')}`;
 }
 
-/** Today as YYYY-MM-DD in Copenhagen. */
-export function todayISO() {
-  const p = new Intl.DateTimeFormat('en-CA', { timeZone: TZ, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date());
-  return p;
+/** The day (YYYY-MM-DD, Copenhagen) of a time; today without one. */
+export function dayISO(v = new Date()) {
+  return new Intl.DateTimeFormat('en-CA', { timeZone: TZ, year: 'numeric', month: '2-digit', day: '2-digit' }).format(toDate(v));
 }
+/** Today as YYYY-MM-DD in Copenhagen. */
+export function todayISO() { return dayISO(); }
 
 /** A datetime-local value (browser's zone) for now, to the minute. */
 export function nowLocalInput(d = new Date()) {

@@ -521,6 +521,66 @@ START_TEST(test_corrections_keep_every_version)
 }
 END_TEST
 
+/* An extra visit of the clinician's team at Engen, days from today (negative: past). */
+static char *visit_at(const char *token, int days)
+{
+    PGconn *db = it_db_owner();
+    char sql[256];
+    snprintf(sql, sizeof sql,
+             "SELECT to_char(now() + interval '%d days' - interval '1 hour', "
+             "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') || '|' || to_char(now() + interval '%d days', "
+             "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')", days, days);
+    char *span = it_db_value(db, sql);
+    PQfinish(db);
+    char *bar = strchr(span, '|');
+    *bar = '\0';
+    char body[512];
+    snprintf(body, sizeof body,
+             "{\"kind\": \"extra\", \"facility_id\": \"" IT_FACILITY_ENGEN "\", "
+             "\"starts_at\": \"%s\", \"ends_at\": \"%s\"}", span, bar + 1);
+    it_response *r = it_request("POST", "/api/visits", token, body, NULL);
+    IT_ASSERT_STATUS(r, 201);
+    char *id = strdup(it_json_str(r, "id"));
+    it_response_free(r);
+    free(span);
+    return id;
+}
+
+START_TEST(test_a_conversation_during_a_visit_marks_it_held)
+{
+    char *clin = it_login("clinician@slagelse.demo");
+    char *id = new_resident(clin);
+    char *today = visit_at(clin, 0), *later = visit_at(clin, 3);
+    const char *visits[] = {today, later};
+    for (int i = 0; i < 2; i++) {
+        char extra[256];
+        snprintf(extra, sizeof extra,
+                 "\"contact_person_present\": true, \"visit_id\": \"%s\"", visits[i]);
+        it_response *r = log_conv(clin, id, i == 0 ? "no_show" : "held", extra, NULL);
+        IT_ASSERT_STATUS(r, 201);
+        it_response_free(r);
+    }
+    /* the team was there today (the resident's no-show is the conversation's): held; a
+     * visit still ahead stays planned */
+    char path[128];
+    snprintf(path, sizeof path, "/api/visits/%s", today);
+    it_response *r = it_request("GET", path, clin, NULL, NULL);
+    IT_ASSERT_STATUS(r, 200);
+    ck_assert_str_eq(it_json_str(r, "status"), "held");
+    ck_assert_int_eq(json_integer_value(json_object_get(r->json, "version")), 2);
+    it_response_free(r);
+    snprintf(path, sizeof path, "/api/visits/%s", later);
+    r = it_request("GET", path, clin, NULL, NULL);
+    IT_ASSERT_STATUS(r, 200);
+    ck_assert_str_eq(it_json_str(r, "status"), "planned");
+    it_response_free(r);
+    free(today);
+    free(later);
+    free(id);
+    free(clin);
+}
+END_TEST
+
 int main(void)
 {
     it_server_start(NULL);
@@ -533,6 +593,7 @@ int main(void)
     tcase_add_test(tc, test_repeated_idempotency_key_and_pages);
     tcase_add_test(tc, test_demo_history_has_no_shows);
     tcase_add_test(tc, test_corrections_keep_every_version);
+    tcase_add_test(tc, test_a_conversation_during_a_visit_marks_it_held);
     suite_add_tcase(s, tc);
     return it_run_suite(s);
 }

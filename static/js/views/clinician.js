@@ -1,21 +1,23 @@
 // The clinician's day: today's visit with its agenda, logging a conversation, the F-ACT board.
 import { api, get } from '../api.js';
-import { L, fmtDate, fmtTime, fmtDateTime, weekdayName, todayISO, isoWeek, nowLocalInput, localInputToISO } from '../i18n.js';
+import { L, fmtDate, fmtTime, fmtDateTime, weekdayName, todayISO, dayISO, isoWeek, nowLocalInput, localInputToISO } from '../i18n.js';
 import { h, field, radios, bindForm, empty, section, link, announce, uid, badge, formValues } from '../dom.js';
 import { navigate } from '../app.js';
 import { residentBadges, consentSummary, consentInForce, lastConversation, lbl, KIND, OUTCOME, PRIORITY, summaryHidden, all, setFlash, takeFlash } from './common.js';
 
+/** Today's visit (also once a conversation has marked it held), else the next planned one. */
 async function nextFixedVisit() {
-  const visits = await get(`/api/visits?from=${todayISO()}&limit=50`);
-  const planned = (visits.items || []).filter((v) => v.status === 'planned').sort((a, b) => a.starts_at.localeCompare(b.starts_at));
-  return planned.find((v) => v.kind === 'fixed') || planned[0] || null;
+  const visits = ((await get(`/api/visits?from=${todayISO()}&limit=50`)).items || []).sort((a, b) => a.starts_at.localeCompare(b.starts_at));
+  const today = visits.filter((v) => v.status !== 'cancelled' && dayISO(v.starts_at) === todayISO());
+  const planned = visits.filter((v) => v.status === 'planned');
+  return today.find((v) => v.kind === 'fixed') || today[0] || planned.find((v) => v.kind === 'fixed') || planned[0] || null;
 }
 
 export async function todayView() {
   const [visit, residents] = await Promise.all([nextFixedVisit(), all('/api/residents?status=active&limit=200')]);
   const wrap = h('div');
   const flash = takeFlash();
-  const isToday = visit && visit.starts_at.slice(0, 10) === todayISO();
+  const isToday = visit && dayISO(visit.starts_at) === todayISO();
   wrap.append(h('h1', isToday ? L('Dagens besøg', "Today's visit") : L('Næste faste besøg', 'Next fixed visit')));
   if (flash) wrap.append(flash);
   if (!visit) {

@@ -1,6 +1,6 @@
 // The rest: received Monday mails, visit calendar, meetings with minutes, the annual wheel.
 import { api, get, request, ApiError } from '../api.js';
-import { L, fmtDate, fmtTime, fmtDateTime, weekdayName, todayISO, nowLocalInput, localInputToISO, isoToLocalInput, monthLabel, roleName, isoWeek } from '../i18n.js';
+import { L, fmtDate, fmtTime, fmtDateTime, weekdayName, todayISO, nowLocalInput, localInputToISO, isoToLocalInput, monthLabel, roleName, isoWeek, dayISO } from '../i18n.js';
 import { h, field, bindForm, formValues, empty, section, link, badge, table, staleDiff, confirmDialog } from '../dom.js';
 import { navigate } from '../app.js';
 import { lbl, VISIT_STATUS, MEETING_KIND, all, takeFlash, setFlash, consentInForce } from './common.js';
@@ -41,9 +41,16 @@ function visitChange(v) {
       field('ends_at', L('Ny slut', 'New end'), { kind: 'datetime-local', required: true, value: isoToLocalInput(v.ends_at) })),
     field('note', L('Note', 'Note'), { value: v.note || '' }),
     h('div.actions',
+      dayISO(v.starts_at) <= todayISO() ? h('button.btn-secondary', { type: 'submit', name: 'held', value: '1' }, L('Marker som holdt', 'Mark as held')) : null,
       h('button.btn-primary', { type: 'submit', name: 'move', value: '1' }, L('Flyt besøget', 'Move the visit')),
       h('button.btn-danger', { type: 'submit', name: 'cancel', value: '1' }, L('Aflys besøget', 'Cancel the visit'))));
   bindForm(form, `visit:${v.id}`, async (x, idem, btn) => {
+    if (btn && btn.name === 'held') {
+      await api.patch(`/api/visits/${v.id}`, { status: 'held' }, { ifMatch: version });
+      setFlash(`${L('Besøget er markeret som holdt', 'The visit is marked as held')}: ${visitWhen(v)}.`);
+      navigate(`/calendar?t=${Date.now()}`);
+      return;
+    }
     const cancel = btn && btn.name === 'cancel';
     if (cancel && !(await confirmDialog({ title: L('Aflys besøget?', 'Cancel the visit?'), body: `${visitWhen(v)}. ${L('Besøget bliver stående i kalenderen som aflyst.', 'The visit stays in the calendar as cancelled.')}`, confirm: L('Aflys besøget', 'Cancel the visit'), cancel: L('Behold besøget', 'Keep the visit'), danger: true }))) return;
     const body = cancel ? { status: 'cancelled' } : { starts_at: localInputToISO(x.starts_at), ends_at: localInputToISO(x.ends_at) };
@@ -58,7 +65,7 @@ function visitChange(v) {
         h('p', L('Dine ændringer står stadig i felterne. Gem igen, hvis de stadig skal gælde.', 'Your changes are still in the fields. Save again if they should still apply.')));
     },
   });
-  return h('details.visit-edit', h('summary', L('Flyt eller aflys', 'Move or cancel'), h('span.visually-hidden', ` ${visitWhen(v)}`)), form);
+  return h('details.visit-edit', h('summary', dayISO(v.starts_at) <= todayISO() ? L('Holdt, flyt eller aflys', 'Held, move or cancel') : L('Flyt eller aflys', 'Move or cancel'), h('span.visually-hidden', ` ${visitWhen(v)}`)), form);
 }
 
 const WINDOW_DAYS = 28;

@@ -95,3 +95,21 @@ test('create, move, conflict, cancel; meetings shown in the calendar', async () 
   assert.deepEqual(page.errors, []);
   await page.context().close();
 });
+
+test('a visit that took place is marked held from the calendar', async () => {
+  const start = new Date(Date.now() - 5 * 60000); // began a moment ago: today, whatever the hour
+  const v = await w.api.c.post('/api/visits', { kind: 'home', facility_id: w.facility.id, starts_at: start.toISOString(), ends_at: new Date(start.getTime() + 1800000).toISOString(), note: 'Hjemmebesøg i morges' });
+  const page = await newPage(browser);
+  await login(page, w.staff.email);
+  await go(page, '/calendar');
+  const row = page.locator('tbody tr', { hasText: 'Hjemmebesøg i morges' });
+  await row.locator('summary', { hasText: 'Holdt, flyt eller aflys' }).click();
+  await checkA11y(page, 'calendar: mark a visit held');
+  await row.getByRole('button', { name: 'Marker som holdt' }).click();
+  await page.getByText(/Besøget er markeret som holdt/).waitFor();
+  assert.match(await page.locator('tbody tr', { hasText: 'Hjemmebesøg i morges' }).innerText(), /Holdt/);
+  const now = await w.api.c.get(`/api/visits/${v.id}`);
+  assert.equal(now.status, 'held');
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
