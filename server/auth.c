@@ -271,6 +271,7 @@ static db_outcome me_tx(app_call *c)
     char exp[32];
     app_rfc3339(c->who->exp, exp, sizeof exp);
     json_object_set_new(o, "session_expires_at", json_string(exp));
+    json_object_set_new(o, "idle_logout_seconds", json_integer(app.cfg.idle_logout_seconds));
     app_reply(c, 200, o);
     return DB_COMMIT;
 }

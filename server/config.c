@@ -84,6 +84,10 @@ bool config_load(app_config *cfg, bool require_secret)
     unsigned long n;
     ok &= env_uint("JWT_TTL_SECONDS", 8 * 3600, 60, 7 * 24 * 3600, &n);
     cfg->jwt_ttl_seconds = (long)n;
+    /* shared computers at the facility: the browser app logs out after this many minutes
+     * without use (the server's own limit is the token's lifetime) */
+    ok &= env_uint("IDLE_LOGOUT_MINUTES", 15, 1, 24 * 60, &n);
+    cfg->idle_logout_seconds = (long)n * 60;
 
     cfg->oidc_issuer = env_or("OIDC_ISSUER", NULL);
     cfg->oidc_audience = env_or("OIDC_AUDIENCE", NULL);

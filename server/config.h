@@ -16,6 +16,7 @@ typedef struct app_config {
     const char *jwt_issuer;
     const char *jwt_audience;
     long jwt_ttl_seconds;
+    long idle_logout_seconds;         /* the browser app logs out after this long unused */
     const char *oidc_issuer;          /* NULL: no external identity provider */
     const char *oidc_audience;
     char *oidc_public_pem;            /* read from OIDC_PUBLIC_KEY_FILE */

@@ -3,7 +3,7 @@
 import { api, get, onUnauthorized, ApiError } from './api.js';
 import { L, getLang, setLang, onLangChange, roleName } from './i18n.js';
 import { h, loading, errorBox, announce, claimDrafts, clearAllDrafts, draftsOwner, hasUnsavedDrafts } from './dom.js';
-import { watchIdle, IDLE_MINUTES } from './idle.js';
+import { watchIdle, setIdleLimit, idleMinutes } from './idle.js';
 import * as clin from './views/clinician.js';
 import * as res from './views/resident.js';
 import * as staff from './views/staff.js';
@@ -127,6 +127,7 @@ export async function render() {
     try {
       session.me = await get('/api/me', { noAuthRedirect: true });
       claimDrafts(session.me.id);
+      setIdleLimit(session.me.idle_logout_seconds);
     } catch (e) {
       if (seqNo !== renderSeq) return;
       if (!(e instanceof ApiError) || e.status === 401) {
@@ -181,6 +182,7 @@ function focusHeading(main) {
 
 export async function afterLogin() {
   session.me = await get('/api/me');
+  setIdleLimit(session.me.idle_logout_seconds);
   const previous = session.returnFor || draftsOwner();
   claimDrafts(session.me.id); // another user's drafts are dropped here
   // back to where the same user was; someone else starts on their own start page
@@ -224,7 +226,7 @@ document.addEventListener('DOMContentLoaded', () => {
   watchIdle(() => !!session.me, async () => {
     try { await api.post('/api/auth/logout', undefined, { noAuthRedirect: true }); } catch { /* already out */ }
     sessionEnded('idle');
-    announce(L(`Du er logget ud efter ${IDLE_MINUTES} minutter uden aktivitet.`, `You were logged out after ${IDLE_MINUTES} minutes without activity.`));
+    announce(L(`Du er logget ud efter ${idleMinutes()} minutter uden aktivitet.`, `You were logged out after ${idleMinutes()} minutes without activity.`));
   });
   onLangChange(() => { lastPath = location.hash; render(); announce(L('Sproget er nu dansk', 'The language is now English')); });
   window.addEventListener('hashchange', render);

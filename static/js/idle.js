@@ -1,12 +1,20 @@
 // Log-out after inactivity, for the shared computers and tablets at the facility: after
-// IDLE_MINUTES without a key, a touch or a click the session ends and the screen shows the
+// the server's idle_logout_seconds (/api/me; IDLE_LOGOUT_MINUTES, default 15) without a key,
+// a touch or a click the session ends and the screen shows the
 // log-in, so no resident data is left on it. A warning a minute before offers to stay. What
 // was typed is kept for the same user (see claimDrafts in dom.js), never shown to another.
 import { L } from './i18n.js';
 import { h, uid } from './dom.js';
 
-export const IDLE_MINUTES = 15;
 const WARN_SECONDS = 60;
+let limitSeconds = 15 * 60;
+
+/** The limit as the server states it (seconds); at least two minutes, so the warning fits. */
+export function setIdleLimit(seconds) {
+  if (Number.isFinite(seconds) && seconds > 0) limitSeconds = Math.max(120, seconds);
+}
+/** The limit in whole minutes, for messages. */
+export function idleMinutes() { return Math.round(limitSeconds / 60); }
 
 let last = Date.now();
 let timer = null;
@@ -44,7 +52,7 @@ function showWarning(secondsLeft) {
 function tick() {
   if (!isActive()) { closeWarning(); last = Date.now(); return; }
   const idle = (Date.now() - last) / 1000;
-  const limit = IDLE_MINUTES * 60;
+  const limit = limitSeconds;
   if (idle >= limit) {
     closeWarning();
     last = Date.now();

@@ -190,6 +190,8 @@ START_TEST(test_me)
     ck_assert_str_eq(it_json_str(r, "org_name"), "Botilbuddet Engen");
     ck_assert_str_eq(it_json_str(r, "org_kind"), "facility");
     ck_assert_ptr_nonnull(it_json_str(r, "session_expires_at"));
+    /* the browser app's idle log-out, 15 minutes unless IDLE_LOGOUT_MINUTES says otherwise */
+    ck_assert_int_eq(json_integer_value(json_object_get(r->json, "idle_logout_seconds")), 900);
     ck_assert_ptr_null(json_object_get(r->json, "password_hash"));
     it_response_free(r);
     free(t);

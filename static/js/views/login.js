@@ -2,7 +2,7 @@ import { api } from '../api.js';
 import { L } from '../i18n.js';
 import { h, field, bindForm } from '../dom.js';
 import { session, afterLogin } from '../app.js';
-import { IDLE_MINUTES } from '../idle.js';
+import { idleMinutes } from '../idle.js';
 
 export async function loginView() {
   const expired = session.expired;
@@ -17,7 +17,7 @@ export async function loginView() {
   }, { noDraft: ['password'] });
   return h('div',
     h('h1', L('Log ind i Samspil', 'Log in to Samspil')),
-    expired === 'idle' ? h('p.alert.alert-info', { role: 'status' }, L(`Du er logget ud, fordi skærmen ikke har været brugt i ${IDLE_MINUTES} minutter. Log ind igen – du kommer tilbage til det, du var i gang med, og det du har skrevet, er bevaret.`, `You were logged out because the screen was not used for ${IDLE_MINUTES} minutes. Log in again – you will return to what you were doing, with what you typed.`))
+    expired === 'idle' ? h('p.alert.alert-info', { role: 'status' }, L(`Du er logget ud, fordi skærmen ikke har været brugt i ${idleMinutes()} minutter. Log ind igen – du kommer tilbage til det, du var i gang med, og det du har skrevet, er bevaret.`, `You were logged out because the screen was not used for ${idleMinutes()} minutes. Log in again – you will return to what you were doing, with what you typed.`))
       : expired ? h('p.alert.alert-info', { role: 'status' }, L('Din session er udløbet. Log ind igen – du kommer tilbage til det, du var i gang med, og det du har skrevet, er bevaret.', 'Your session has expired. Log in again – you will return to what you were doing, with what you typed.')) : null,
     h('p', L('Samarbejde mellem F-ACT-teamet og botilbuddet.', 'Collaboration between the F-ACT team and the facility.')),
     form);
