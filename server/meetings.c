@@ -329,6 +329,28 @@ static bool no_errors(http_request *req, json_t *errors)
     return false;
 }
 
+/* Replies with the meeting and its participants after a change (action: create or update,
+ * audited for a network meeting); Location and ETag name it. */
+static db_outcome reply_meeting(app_call *c, const char *id, unsigned status,
+                                const char *action)
+{
+    const char *q[] = {id};
+    PGresult *m = app_exec(c, "meetings_get", 1, q);
+    if (!m || db_rows(m) != 1)
+        return DB_ROLLBACK;
+    json_t *o = meeting_json(m, 0);
+    if (!add_participants(c, o, id)) {
+        json_decref(o);
+        return DB_ROLLBACK;
+    }
+    if (db_get(m, 0, "resident_id"))
+        app_audit(c, action, "meeting", id, db_get(m, 0, "resident_id"), "allowed");
+    c->etag = arena_printf(c->req->arena, "%s", db_get(m, 0, "version"));
+    c->location = arena_printf(c->req->arena, "/api/meetings/%s", id);
+    app_reply(c, status, o);
+    return DB_COMMIT;
+}
+
 typedef struct create_ctx {
     json_t *body; /* borrowed */
     bool network;
@@ -399,21 +421,7 @@ static db_outcome create_tx(app_call *c)
         if (!app_exec(c, "meetings_add_participant", 6, p))
             return DB_ROLLBACK;
     }
-    const char *q[] = {id};
-    PGresult *m = app_exec(c, "meetings_get", 1, q);
-    if (!m || db_rows(m) != 1)
-        return DB_ROLLBACK;
-    json_t *o = meeting_json(m, 0);
-    if (!add_participants(c, o, id)) {
-        json_decref(o);
-        return DB_ROLLBACK;
-    }
-    if (x->network)
-        app_audit(c, "create", "meeting", id, json_str(b, "resident_id"), "allowed");
-    c->etag = arena_printf(c->req->arena, "%s", db_get(m, 0, "version"));
-    c->location = arena_printf(c->req->arena, "/api/meetings/%s", id);
-    app_reply(c, 201, o);
-    return DB_COMMIT;
+    return reply_meeting(c, id, 201, "create");
 }
 
 static void rule_failed(http_request *req, const char *code, const char *detail)
@@ -531,26 +539,6 @@ typedef struct part_ctx {
     json_t *body; /* borrowed; NULL when removing */
 } part_ctx;
 
-/* Replies with the meeting and its participants after a change; audits a network meeting. */
-static db_outcome reply_meeting(app_call *c, const char *id, unsigned status)
-{
-    const char *q[] = {id};
-    PGresult *m = app_exec(c, "meetings_get", 1, q);
-    if (!m || db_rows(m) != 1)
-        return DB_ROLLBACK;
-    json_t *o = meeting_json(m, 0);
-    if (!add_participants(c, o, id)) {
-        json_decref(o);
-        return DB_ROLLBACK;
-    }
-    if (db_get(m, 0, "resident_id"))
-        app_audit(c, "update", "meeting", id, db_get(m, 0, "resident_id"), "allowed");
-    c->etag = arena_printf(c->req->arena, "%s", db_get(m, 0, "version"));
-    c->location = arena_printf(c->req->arena, "/api/meetings/%s", id);
-    app_reply(c, status, o);
-    return DB_COMMIT;
-}
-
 static db_outcome participant_add_tx(app_call *c)
 {
     part_ctx *x = c->ctx;
@@ -566,7 +554,7 @@ static db_outcome participant_add_tx(app_call *c)
         return DB_ROLLBACK;
     if (db_rows(r) != 1)
         return app_fail(c, 404, "not-found", "No such meeting.", NULL);
-    return reply_meeting(c, x->id, 201);
+    return reply_meeting(c, x->id, 201, "update");
 }
 
 static void meetings_participant_add(http_request *req)
@@ -592,7 +580,7 @@ static db_outcome participant_remove_tx(app_call *c)
         return app_fail(c, 404, "not-found",
                         "No such participant of this meeting, or they are already removed.",
                         NULL);
-    return reply_meeting(c, x->id, 200);
+    return reply_meeting(c, x->id, 200, "update");
 }
 
 static void meetings_participant_remove(http_request *req)
