@@ -7,7 +7,7 @@
 -- participant from the municipality, one from the region and the resident; and, about a
 -- resident with an assessed safety risk, someone of the facility (DOMAIN.md rule 2: the
 -- contact person or another staff member who knows the resident takes part in every
--- meeting; creation is checked by the server, 422 safety-risk-requires-staff).
+-- meeting). A new network meeting is checked when its transaction commits.
 
 ALTER TABLE meeting_participants
     ADD COLUMN removed_at timestamptz,
@@ -88,12 +88,65 @@ CREATE OR REPLACE FUNCTION meeting_participants_check() RETURNS trigger
     END
     $$;
 
--- Removal: only the mark may be set, once, and a network meeting keeps its composition.
-CREATE FUNCTION meeting_participants_removal() RETURNS trigger
+-- What a network meeting needs among its participants (not counting p_without, the one
+-- being removed): someone of the municipality, someone of the region and the resident; and,
+-- with a safety risk assessed, someone of the facility (DOMAIN.md rule 2: the contact person
+-- or another staff member who knows the resident takes part in every meeting). Raises SA422
+-- naming what is missing; other kinds of meeting need nothing.
+CREATE FUNCTION network_meeting_complete(p_meeting uuid, p_without uuid) RETURNS void
     LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp
     AS $$
     DECLARE
         m meetings%ROWTYPE;
+    BEGIN
+        SELECT * INTO m FROM meetings WHERE id = p_meeting;
+        IF NOT FOUND OR m.kind <> 'network' THEN
+            RETURN;
+        END IF;
+        IF NOT EXISTS (SELECT 1 FROM meeting_participants p
+                        WHERE p.meeting_id = m.id AND p.removed_at IS NULL
+                          AND p.id IS DISTINCT FROM p_without
+                        HAVING bool_or(p.side = 'municipality') AND bool_or(p.side = 'region')
+                           AND bool_or(p.kind = 'resident')) THEN
+            RAISE EXCEPTION 'A network meeting needs at least one participant from the '
+                            'municipality, one from the region, and the resident.'
+                USING ERRCODE = 'SA422', HINT = 'participants',
+                      DETAIL = 'network-meeting-composition';
+        END IF;
+        IF (SELECT r.safety_risk FROM residents r WHERE r.id = m.resident_id)
+           AND NOT EXISTS (SELECT 1 FROM meeting_participants p JOIN users u ON u.id = p.user_id
+                           WHERE p.meeting_id = m.id AND p.removed_at IS NULL
+                             AND p.id IS DISTINCT FROM p_without
+                             AND u.org_id = m.facility_id
+                             AND u.role IN ('facility_staff', 'facility_manager')) THEN
+            RAISE EXCEPTION 'A safety risk is assessed for this resident: the contact person or '
+                            'another staff member of the facility who knows the resident must '
+                            'take part.'
+                USING ERRCODE = 'SA422', HINT = 'participants',
+                      DETAIL = 'safety-risk-requires-staff';
+        END IF;
+    END
+    $$;
+
+-- A new network meeting is complete when its transaction commits (its participants are
+-- inserted after it, so the check waits for the commit). The server checks the same first,
+-- for a clear answer and an audited refusal; this keeps any other writer to the rules.
+CREATE FUNCTION meetings_network_complete() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp
+    AS $$
+    BEGIN
+        PERFORM network_meeting_complete(NEW.id, NULL);
+        RETURN NULL;
+    END
+    $$;
+CREATE CONSTRAINT TRIGGER meetings_network_complete AFTER INSERT ON meetings
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (NEW.kind = 'network')
+    EXECUTE FUNCTION meetings_network_complete();
+
+-- Removal: only the mark may be set, once, and a network meeting keeps its composition.
+CREATE FUNCTION meeting_participants_removal() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp
+    AS $$
     BEGIN
         IF OLD.removed_at IS NOT NULL OR NEW.removed_at IS NULL
            OR (NEW.meeting_id, NEW.user_id, NEW.external_name, NEW.kind, NEW.side, NEW.role,
@@ -104,32 +157,7 @@ CREATE FUNCTION meeting_participants_removal() RETURNS trigger
             RAISE EXCEPTION 'A participant can only be removed, once.'
                 USING ERRCODE = 'SA409', DETAIL = 'participant-removed';
         END IF;
-        SELECT * INTO m FROM meetings WHERE id = NEW.meeting_id;
-        IF m.kind = 'network' AND NOT (
-               EXISTS (SELECT 1 FROM meeting_participants p WHERE p.meeting_id = m.id
-                       AND p.id <> NEW.id AND p.removed_at IS NULL AND p.side = 'municipality')
-           AND EXISTS (SELECT 1 FROM meeting_participants p WHERE p.meeting_id = m.id
-                       AND p.id <> NEW.id AND p.removed_at IS NULL AND p.side = 'region')
-           AND EXISTS (SELECT 1 FROM meeting_participants p WHERE p.meeting_id = m.id
-                       AND p.id <> NEW.id AND p.removed_at IS NULL AND p.kind = 'resident')) THEN
-            RAISE EXCEPTION 'A network meeting needs at least one participant from the '
-                            'municipality, one from the region, and the resident.'
-                USING ERRCODE = 'SA422', HINT = 'participants',
-                      DETAIL = 'network-meeting-composition';
-        END IF;
-        -- DOMAIN.md rule 2: with a safety risk assessed, the contact person or another staff
-        -- member of the facility who knows the resident takes part in every meeting
-        IF m.kind = 'network' AND (SELECT r.safety_risk FROM residents r WHERE r.id = m.resident_id)
-           AND NOT EXISTS (SELECT 1 FROM meeting_participants p JOIN users u ON u.id = p.user_id
-                           WHERE p.meeting_id = m.id AND p.id <> NEW.id AND p.removed_at IS NULL
-                             AND u.org_id = m.facility_id
-                             AND u.role IN ('facility_staff', 'facility_manager')) THEN
-            RAISE EXCEPTION 'A safety risk is assessed for this resident: the contact person or '
-                            'another staff member of the facility who knows the resident must '
-                            'take part.'
-                USING ERRCODE = 'SA422', HINT = 'participants',
-                      DETAIL = 'safety-risk-requires-staff';
-        END IF;
+        PERFORM network_meeting_complete(NEW.meeting_id, NEW.id);
         RETURN NEW;
     END
     $$;

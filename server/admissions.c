@@ -26,6 +26,21 @@
     "  nullif(current_setting('app.request_id', true), ''), "                                 \
     "  nullif(current_setting('app.client_addr', true), '') FROM " from
 
+/* The rows of a page (a CTE "page" of admissions) with their facts, what happened before
+ * each admission and how often the facility visited; newest first. */
+#define ADM_PAGE_SELECT                                                                       \
+    "SELECT f.id, f.resident_id, r.name AS resident_name, f.team_id, f.facility_id, "        \
+    "  " TS("f.admitted_at") " AS admitted_at, " TS("f.discharged_at") " AS discharged_at, "   \
+    "  f.ward, f.forced, f.readmission, "                                                     \
+    "  " TS("f.previous_discharged_at") " AS previous_discharged_at, f.bed_days, f.version, " \
+    "  f.recorded_by, f.admitted_at::text AS sort_key, "                                      \
+    "  b.days_since_last_held, b.missed_30d, b.had_kip, b.intensive, "                        \
+    "  (SELECT count(*) FROM admission_visits v WHERE v.admission_id = f.id) AS visit_count "  \
+    "FROM admission_facts f JOIN page p ON p.id = f.id "                                      \
+    "JOIN residents r ON r.id = f.resident_id "                                               \
+    "LEFT JOIN LATERAL admission_before(f.resident_id, f.admitted_at) b ON true "             \
+    "ORDER BY f.admitted_at DESC, f.id DESC"
+
 static const db_stmt adm_stmts[] = {
     {"adm_resident", "SELECT id FROM residents WHERE id = $1::uuid"},
     {"adm_open",
@@ -57,17 +72,7 @@ static const db_stmt adm_stmts[] = {
      "  ORDER BY a.admitted_at DESC, a.id DESC LIMIT $4::integer + 1), "
      "shown AS (SELECT * FROM page ORDER BY admitted_at DESC, id DESC LIMIT $4::integer), "
      "audit AS (" ADM_AUDIT_ROWS("read", "shown x", "$5") ") "
-     "SELECT f.id, f.resident_id, r.name AS resident_name, f.team_id, f.facility_id, "
-     "  " TS("f.admitted_at") " AS admitted_at, " TS("f.discharged_at") " AS discharged_at, "
-     "  f.ward, f.forced, f.readmission, "
-     "  " TS("f.previous_discharged_at") " AS previous_discharged_at, f.bed_days, f.version, "
-     "  f.recorded_by, f.admitted_at::text AS sort_key, "
-     "  b.days_since_last_held, b.missed_30d, b.had_kip, b.intensive, "
-     "  (SELECT count(*) FROM admission_visits v WHERE v.admission_id = f.id) AS visit_count "
-     "FROM admission_facts f JOIN page p ON p.id = f.id "
-     "JOIN residents r ON r.id = f.resident_id "
-     "LEFT JOIN LATERAL admission_before(f.resident_id, f.admitted_at) b ON true "
-     "ORDER BY f.admitted_at DESC, f.id DESC"},
+     ADM_PAGE_SELECT},
     /* a facility's or team's admissions in [from, to] (Copenhagen days), newest first */
     {"adm_list",
      "WITH page AS (SELECT a.* FROM admissions a "
@@ -79,17 +84,7 @@ static const db_stmt adm_stmts[] = {
      "  ORDER BY a.admitted_at DESC, a.id DESC LIMIT $7::integer + 1), "
      "shown AS (SELECT * FROM page ORDER BY admitted_at DESC, id DESC LIMIT $7::integer), "
      "audit AS (" ADM_AUDIT_ROWS("search", "shown x", "$8") ") "
-     "SELECT f.id, f.resident_id, r.name AS resident_name, f.team_id, f.facility_id, "
-     "  " TS("f.admitted_at") " AS admitted_at, " TS("f.discharged_at") " AS discharged_at, "
-     "  f.ward, f.forced, f.readmission, "
-     "  " TS("f.previous_discharged_at") " AS previous_discharged_at, f.bed_days, f.version, "
-     "  f.recorded_by, f.admitted_at::text AS sort_key, "
-     "  b.days_since_last_held, b.missed_30d, b.had_kip, b.intensive, "
-     "  (SELECT count(*) FROM admission_visits v WHERE v.admission_id = f.id) AS visit_count "
-     "FROM admission_facts f JOIN page p ON p.id = f.id "
-     "JOIN residents r ON r.id = f.resident_id "
-     "LEFT JOIN LATERAL admission_before(f.resident_id, f.admitted_at) b ON true "
-     "ORDER BY f.admitted_at DESC, f.id DESC"},
+     ADM_PAGE_SELECT},
     /* the same period in figures: how many, forced share, readmission rate, bed days */
     {"adm_summary",
      "SELECT count(*) AS admissions, count(*) FILTER (WHERE f.forced) AS forced, "
@@ -205,9 +200,8 @@ static db_outcome create_tx(app_call *c)
     if (!r)
         return DB_ROLLBACK;
     if (db_rows(r) != 1) {
-        app_audit(c, "create", "admission", NULL, a->resident, "denied");
-        app_fail(c, 404, "not-found", "No such resident.", NULL);
-        return DB_COMMIT;
+        return app_refuse(c, "create", "admission", NULL, a->resident, 404, "not-found",
+                          "No such resident.", NULL);
     }
     if (!a->discharged_at) {
         PGresult *open = app_exec(c, "adm_open", 1, pr);
@@ -254,9 +248,8 @@ static db_outcome get_tx(app_call *c)
     if (!r)
         return DB_ROLLBACK;
     if (db_rows(r) != 1) {
-        app_audit(c, "read", "admission", id, NULL, "denied");
-        app_fail(c, 404, "not-found", "No such admission.", NULL);
-        return DB_COMMIT;
+        return app_refuse(c, "read", "admission", id, NULL, 404, "not-found", "No such admission.",
+                          NULL);
     }
     app_audit(c, "read", "admission", id, db_get(r, 0, "resident_id"), "allowed");
     return reply_admission(c, id, 200);
@@ -292,9 +285,8 @@ static db_outcome patch_tx(app_call *c)
         if (!e)
             return DB_ROLLBACK;
         if (db_rows(e) != 1) {
-            app_audit(c, "update", "admission", pc->id, NULL, "denied");
-            app_fail(c, 404, "not-found", "No such admission.", NULL);
-            return DB_COMMIT;
+            return app_refuse(c, "update", "admission", pc->id, NULL, 404, "not-found",
+                              "No such admission.", NULL);
         }
         PGresult *cur = app_exec(c, "adm_get", 1, p);
         if (!cur)
@@ -331,9 +323,7 @@ static json_t *page_of(const PGresult *r, int limit)
     int n = db_rows(r);
     for (int i = 0; i < n && i < limit; i++)
         json_array_append_new(items, admission_json(r, i));
-    json_t *next = n > limit ? cursor_make(db_get(r, limit - 1, "sort_key"),
-                                           db_get(r, limit - 1, "id"))
-                             : json_null();
+    json_t *next = cursor_next(r, limit, "sort_key");
     return json_pack("{s:o, s:o}", "items", items, "next", next);
 }
 
@@ -345,9 +335,8 @@ static db_outcome by_resident_tx(app_call *c)
     if (!r)
         return DB_ROLLBACK;
     if (db_rows(r) != 1) {
-        app_audit(c, "search", "admission", NULL, l->resident, "denied");
-        app_fail(c, 404, "not-found", "No such resident.", NULL);
-        return DB_COMMIT;
+        return app_refuse(c, "search", "admission", NULL, l->resident, 404, "not-found",
+                          "No such resident.", NULL);
     }
     char lim[16];
     snprintf(lim, sizeof lim, "%d", l->limit);
@@ -454,9 +443,8 @@ static db_outcome visit_tx(app_call *c)
     if (!w)
         return DB_ROLLBACK;
     if (db_rows(w) != 1) {
-        app_audit(c, "create", "admission_visit", NULL, NULL, "denied");
-        app_fail(c, 404, "not-found", "No such admission.", NULL);
-        return DB_COMMIT;
+        return app_refuse(c, "create", "admission_visit", NULL, NULL, 404, "not-found",
+                          "No such admission.", NULL);
     }
     if (db_get(w, 0, "inside")[0] != 't') {
         json_t *errors = json_array();

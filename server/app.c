@@ -134,6 +134,15 @@ void app_audit(app_call *c, const char *action, const char *resource_type,
     db_queue(c->tx, "audit_write", 6, p);
 }
 
+db_outcome app_refuse(app_call *c, const char *action, const char *resource_type,
+                      const char *resource_id, const char *resident_id, unsigned status,
+                      const char *code, const char *detail, json_t *errors)
+{
+    app_audit(c, action, resource_type, resource_id, resident_id, "denied");
+    app_fail(c, status, code, detail, errors);
+    return DB_COMMIT;
+}
+
 /* ---- errors ---- */
 
 static void log_db_error(http_request *req, const db_error *e)

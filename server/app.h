@@ -105,6 +105,11 @@ db_outcome app_fail_field(app_call *c, const char *field, const char *reason);
 /* Queues an audit row for resident data (same transaction). resident_id may be NULL. */
 void app_audit(app_call *c, const char *action, const char *resource_type,
                const char *resource_id, const char *resident_id, const char *outcome);
+/* A refused attempt on resident data that is kept: the audit row (outcome "denied") and the
+ * problem reply (errors stolen, may be NULL). Returns DB_COMMIT, so the row is written. */
+db_outcome app_refuse(app_call *c, const char *action, const char *resource_type,
+                      const char *resource_id, const char *resident_id, unsigned status,
+                      const char *code, const char *detail, json_t *errors);
 
 /* The purpose the caller states for touching resident data (X-Access-Purpose), sanitised
  * for the audit log (200 characters, valid UTF-8), or the route. Arena string. */

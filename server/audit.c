@@ -42,9 +42,8 @@ static db_outcome list_tx(app_call *c)
     if (!v)
         return DB_ROLLBACK;
     if (db_rows(v) != 1) {
-        app_audit(c, "read", "audit_log", l->resident_id, l->resident_id, "denied");
-        app_fail(c, 404, "not-found", "No such resident.", NULL);
-        return DB_COMMIT;
+        return app_refuse(c, "read", "audit_log", l->resident_id, l->resident_id, 404, "not-found",
+                          "No such resident.", NULL);
     }
     char lim[16];
     snprintf(lim, sizeof lim, "%d", l->limit + 1);
@@ -110,9 +109,8 @@ void audit_list(http_request *req)
 static db_outcome denied_tx(app_call *c)
 {
     const char *resident_id = c->ctx;
-    app_audit(c, "read", c->req->route, resident_id, resident_id, "denied");
-    app_fail(c, 403, "forbidden", "Your role does not give access to resident data here.", NULL);
-    return DB_COMMIT;
+    return app_refuse(c, "read", c->req->route, resident_id, resident_id, 403, "forbidden",
+                      "Your role does not give access to resident data here.", NULL);
 }
 
 void audit_denied(http_request *req, const char *resident_id)

@@ -97,9 +97,7 @@ static db_outcome list_tx(app_call *c)
     int n = db_rows(r);
     for (int i = 0; i < n && i < l->limit; i++)
         json_array_append_new(items, visit_json(r, i));
-    json_t *next = n > l->limit ? cursor_make(db_get(r, l->limit - 1, "sort_key"),
-                                              db_get(r, l->limit - 1, "id"))
-                                : json_null();
+    json_t *next = cursor_next(r, l->limit, "sort_key");
     app_reply(c, 200, json_pack("{s:o, s:o}", "items", items, "next", next));
     return DB_COMMIT;
 }

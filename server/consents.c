@@ -83,10 +83,8 @@ static bool resident_visible(app_call *c, const char *id, const char *action)
     PGresult *r = app_exec(c, "consents_resident", 1, p);
     if (r && db_rows(r) == 1)
         return true;
-    if (r) {
-        app_audit(c, action, "consent", id, id, "denied");
-        app_fail(c, 404, "not-found", "No such resident.", NULL);
-    }
+    if (r)
+        app_refuse(c, action, "consent", id, id, 404, "not-found", "No such resident.", NULL);
     return false;
 }
 

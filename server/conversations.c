@@ -219,11 +219,9 @@ typedef struct create_ctx {
 static db_outcome refuse(app_call *c, const char *resident, const char *code, const char *field,
                          const char *detail)
 {
-    app_audit(c, "create", "conversation", NULL, resident, "denied");
     json_t *errors = json_array();
     problem_field(errors, field, detail);
-    app_fail(c, 422, code, detail, errors);
-    return DB_COMMIT;
+    return app_refuse(c, "create", "conversation", NULL, resident, 422, code, detail, errors);
 }
 
 static db_outcome create_tx(app_call *c)
@@ -236,9 +234,8 @@ static db_outcome create_tx(app_call *c)
     if (!r)
         return DB_ROLLBACK;
     if (db_rows(r) != 1) {
-        app_audit(c, "create", "conversation", NULL, resident, "denied");
-        app_fail(c, 404, "not-found", "No such resident.", NULL);
-        return DB_COMMIT;
+        return app_refuse(c, "create", "conversation", NULL, resident, 404, "not-found",
+                          "No such resident.", NULL);
     }
     bool present = json_is_true(json_object_get(b, "contact_person_present"));
     if (strcmp(json_str(b, "outcome"), "held") == 0 && db_get(r, 0, "safety_risk")[0] == 't' &&
@@ -361,9 +358,8 @@ static db_outcome list_tx(app_call *c)
     if (!r)
         return DB_ROLLBACK;
     if (db_rows(r) != 1) {
-        app_audit(c, "read", "conversation", NULL, l->resident_id, "denied");
-        app_fail(c, 404, "not-found", "No such resident.", NULL);
-        return DB_COMMIT;
+        return app_refuse(c, "read", "conversation", NULL, l->resident_id, 404, "not-found",
+                          "No such resident.", NULL);
     }
     char lim[16];
     snprintf(lim, sizeof lim, "%d", l->limit);
@@ -376,9 +372,7 @@ static db_outcome list_tx(app_call *c)
     int n = db_rows(page);
     for (int i = 0; i < n && i < l->limit; i++)
         json_array_append_new(items, conversation_json(c, page, i));
-    json_t *next = n > l->limit ? cursor_make(db_get(page, l->limit - 1, "occurred_at"),
-                                              db_get(page, l->limit - 1, "id"))
-                                : json_null();
+    json_t *next = cursor_next(page, l->limit, "occurred_at");
     app_audit(c, "read", "conversation", NULL, l->resident_id, "allowed");
     app_reply(c, 200, json_pack("{s:o, s:o}", "items", items, "next", next));
     return DB_COMMIT;
@@ -480,10 +474,8 @@ static db_outcome correct_tx(app_call *c)
         return app_fail(c, 404, "not-found", "No such conversation.", NULL);
     const char *resident = arena_strdup(c->req->arena, db_get(h, 0, "resident_id"));
     if (strcmp(db_get(h, 0, "created_by"), c->who->user_id) != 0) {
-        app_audit(c, "update", "conversation", x->id, resident, "denied");
-        app_fail(c, 403, "not-author",
-                 "Only the clinician who logged the conversation can correct it.", NULL);
-        return DB_COMMIT;
+        return app_refuse(c, "update", "conversation", x->id, resident, 403, "not-author",
+                          "Only the clinician who logged the conversation can correct it.", NULL);
     }
     const char *cp = json_object_get(b, "contact_person_present")
                          ? (json_is_true(json_object_get(b, "contact_person_present")) ? "true"

@@ -7,8 +7,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "db.h"
 #include "json.h"
 #include "problem.h"
+
+json_t *cursor_next(const PGresult *r, int limit, const char *key_col)
+{
+    if (limit < 1 || db_rows(r) <= limit)
+        return json_null();
+    return cursor_make(db_get(r, limit - 1, key_col), db_get(r, limit - 1, "id"));
+}
 
 json_t *cursor_make(const char *key, const char *id)
 {

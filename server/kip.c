@@ -271,9 +271,8 @@ static json_t *review_json(const PGresult *r, int i, const char *resident_id)
 static db_outcome resident_hidden(app_call *c, const char *action, const char *type,
                                   const char *resident_id)
 {
-    app_audit(c, action, type, resident_id, resident_id, "denied");
-    app_fail(c, 404, "not-found", "No such resident.", NULL);
-    return DB_COMMIT;
+    return app_refuse(c, action, type, resident_id, resident_id, 404, "not-found",
+                      "No such resident.", NULL);
 }
 
 /* ---- GET /api/residents/{id}/kip ---- */
@@ -416,9 +415,7 @@ static db_outcome versions_tx(app_call *c)
     for (int i = 0; i < n && i < l->limit; i++)
         if (db_get(r, i, "id"))
             json_array_append_new(items, kip_json(r, i));
-    json_t *next = n > l->limit ? cursor_make(db_get(r, l->limit - 1, "version"),
-                                              db_get(r, l->limit - 1, "id"))
-                                : json_null();
+    json_t *next = cursor_next(r, l->limit, "version");
     app_reply(c, 200, json_pack("{s:o, s:o}", "items", items, "next", next));
     return DB_COMMIT;
 }
@@ -529,9 +526,7 @@ static db_outcome reviews_tx(app_call *c)
     for (int i = 0; i < n && i < l->limit; i++)
         if (db_get(r, i, "id"))
             json_array_append_new(items, review_json(r, i, l->resident_id));
-    json_t *next = n > l->limit ? cursor_make(db_get(r, l->limit - 1, "reviewed_at"),
-                                              db_get(r, l->limit - 1, "id"))
-                                : json_null();
+    json_t *next = cursor_next(r, l->limit, "reviewed_at");
     app_reply(c, 200, json_pack("{s:o, s:o}", "items", items, "next", next));
     return DB_COMMIT;
 }

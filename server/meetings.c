@@ -59,8 +59,9 @@ static const db_stmt meeting_stmts[] = {
      * the facility who knows the resident (an account of the facility) takes part */
     {"meetings_safety_missing",
      "SELECT r.safety_risk AND NOT EXISTS (SELECT 1 FROM users u "
-     "  WHERE u.id = ANY ($2::uuid[]) AND u.org_id = r.facility_id "
-     "    AND u.role IN ('facility_staff', 'facility_manager')) AS missing "
+     "  WHERE u.id IN (SELECT (p->>'user_id')::uuid FROM json_array_elements($2::json) p) "
+     "    AND u.org_id = r.facility_id AND u.role IN ('facility_staff', 'facility_manager')) "
+     "  AS missing "
      "FROM residents r WHERE r.id = $1::uuid"},
     {"meetings_create_joint",
      "INSERT INTO meetings (team_id, facility_id, kind, title, starts_at, ends_at, location) "
@@ -151,9 +152,7 @@ static db_outcome list_tx(app_call *c)
             app_audit(c, "search", "meeting", db_get(r, i, "id"), resident, "allowed");
         json_array_append_new(items, meeting_json(r, i));
     }
-    json_t *next = n > l->limit ? cursor_make(db_get(r, l->limit - 1, "starts_at"),
-                                              db_get(r, l->limit - 1, "id"))
-                                : json_null();
+    json_t *next = cursor_next(r, l->limit, "starts_at");
     app_reply(c, 200, json_pack("{s:o, s:o}", "items", items, "next", next));
     return DB_COMMIT;
 }
@@ -363,29 +362,20 @@ static db_outcome create_tx(app_call *c)
     const char *location = json_str(b, "location") ? json_str(b, "location") : "";
     PGresult *r;
     if (x->network) {
-        /* the accounts named, as an SQL array literal (validated UUIDs only) */
-        char *ids = arena_strdup(c->req->arena, "{");
-        size_t i;
-        json_t *pt;
-        json_array_foreach(json_object_get(b, "participants"), i, pt) {
-            const char *u = json_str(pt, "user_id");
-            if (u)
-                ids = arena_printf(c->req->arena, "%s%s%s", ids, ids[1] ? "," : "", u);
-        }
-        ids = arena_printf(c->req->arena, "%s}", ids);
-        const char *sp[] = {json_str(b, "resident_id"), ids};
+        char *named = json_dumps(json_object_get(b, "participants"), JSON_COMPACT);
+        const char *sp[] = {json_str(b, "resident_id"), named ? named : "[]"};
         PGresult *sr = app_exec(c, "meetings_safety_missing", 2, sp);
+        free(named);
         if (!sr)
             return DB_ROLLBACK;
         if (db_rows(sr) == 1 && db_get(sr, 0, "missing")[0] == 't') {
-            app_audit(c, "create", "meeting", NULL, json_str(b, "resident_id"), "denied");
-            json_t *errors = json_array();
             const char *why = "A safety risk is assessed for this resident: the contact person "
                               "or another staff member of the facility who knows the resident "
                               "must take part.";
+            json_t *errors = json_array();
             problem_field(errors, "participants", why);
-            app_fail(c, 422, "safety-risk-requires-staff", why, errors);
-            return DB_COMMIT;
+            return app_refuse(c, "create", "meeting", NULL, json_str(b, "resident_id"), 422,
+                              "safety-risk-requires-staff", why, errors);
         }
         const char *p[] = {json_str(b, "resident_id"), json_str(b, "title"),
                            json_str(b, "starts_at"), json_str(b, "ends_at"), location};
@@ -393,9 +383,8 @@ static db_outcome create_tx(app_call *c)
         if (!r)
             return DB_ROLLBACK;
         if (db_rows(r) != 1) {
-            app_audit(c, "create", "meeting", NULL, json_str(b, "resident_id"), "denied");
-            app_fail(c, 404, "not-found", "No such resident.", NULL);
-            return DB_COMMIT;
+            return app_refuse(c, "create", "meeting", NULL, json_str(b, "resident_id"), 404,
+                              "not-found", "No such resident.", NULL);
         }
     } else {
         const char *p[] = {json_str(b, "team_id"),   json_str(b, "facility_id"),

@@ -244,9 +244,8 @@ static db_outcome entry_put_tx(app_call *c)
     if (!r)
         return DB_ROLLBACK;
     if (db_rows(r) != 1) {
-        app_audit(c, "update", "monday_entry", NULL, e->resident, "denied");
-        app_fail(c, 404, "not-found", "No such resident.", NULL);
-        return DB_COMMIT;
+        return app_refuse(c, "update", "monday_entry", NULL, e->resident, 404, "not-found",
+                          "No such resident.", NULL);
     }
     const char *p[] = {e->resident, e->week,     e->needs_talk,
                        e->priority, e->status_text, e->version};
@@ -642,9 +641,7 @@ static db_outcome received_tx(app_call *c)
         fresh += db_get(r, i, "is_new")[0] == 't';
         json_array_append_new(items, o);
     }
-    json_t *next = n > rc->limit ? cursor_make(db_get(r, rc->limit - 1, "sort_key"),
-                                               db_get(r, rc->limit - 1, "id"))
-                                 : json_null();
+    json_t *next = cursor_next(r, rc->limit, "sort_key");
     app_reply(c, 200, json_pack("{s:o, s:o, s:i}", "items", items, "next", next, "new_on_page",
                                 fresh));
     return DB_COMMIT;

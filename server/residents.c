@@ -280,9 +280,7 @@ static db_outcome list_tx(app_call *c)
     int n = db_rows(r);
     for (int i = 0; i < n && i < l->limit; i++)
         json_array_append_new(items, resident_json(r, i));
-    json_t *next = n > l->limit ? cursor_make(db_get(r, l->limit - 1, "name"),
-                                              db_get(r, l->limit - 1, "id"))
-                                : json_null();
+    json_t *next = cursor_next(r, l->limit, "name");
     app_reply(c, 200, json_pack("{s:o, s:o}", "items", items, "next", next));
     return DB_COMMIT;
 }
@@ -310,9 +308,8 @@ static db_outcome get_tx(app_call *c)
         return DB_ROLLBACK;
     if (db_rows(r) != 1) {
         /* Unknown or not the caller's: the same answer, and the attempt is recorded. */
-        app_audit(c, "read", "resident", id, id, "denied");
-        app_fail(c, 404, "not-found", "No such resident.", NULL);
-        return DB_COMMIT;
+        return app_refuse(c, "read", "resident", id, id, 404, "not-found", "No such resident.",
+                          NULL);
     }
     c->etag = arena_printf(c->req->arena, "%s", db_get(r, 0, "version"));
     app_reply(c, 200, resident_json(r, 0));
@@ -342,13 +339,12 @@ static db_outcome reply_resident(app_call *c, const char *id, unsigned status)
 static db_outcome refuse_region_field(app_call *c, const char *action, const char *id,
                                       const char *field)
 {
-    app_audit(c, action, "resident", id, id, "denied");
     json_t *errors = json_array();
     problem_field(errors, field, "may be set by the F-ACT team only");
-    app_fail(c, 403, "region-only-field",
-             "Only the F-ACT team assesses a safety risk and names the responsible clinician.",
-             errors);
-    return DB_COMMIT;
+    return app_refuse(c, action, "resident", id, id, 403, "region-only-field",
+                      "Only the F-ACT team assesses a safety risk and names the responsible "
+                      "clinician.",
+                      errors);
 }
 
 /* ---- create ---- */
@@ -454,9 +450,8 @@ static db_outcome update_tx(app_call *c)
     if (!now)
         return DB_ROLLBACK;
     if (db_rows(now) != 1) {
-        app_audit(c, "update", "resident", w->id, w->id, "denied");
-        app_fail(c, 404, "not-found", "No such resident.", NULL);
-        return DB_COMMIT;
+        return app_refuse(c, "update", "resident", w->id, w->id, 404, "not-found",
+                          "No such resident.", NULL);
     }
     return app_stale(c, resident_json(now, 0));
 }
@@ -505,9 +500,8 @@ static db_outcome intensity_tx(app_call *c)
     if (!r)
         return DB_ROLLBACK;
     if (db_rows(r) != 1) {
-        app_audit(c, "update", "resident", w->id, w->id, "denied");
-        app_fail(c, 404, "not-found", "No such resident.", NULL);
-        return DB_COMMIT;
+        return app_refuse(c, "update", "resident", w->id, w->id, 404, "not-found",
+                          "No such resident.", NULL);
     }
     const char *from = arena_strdup(c->req->arena, db_get(r, 0, "intensity"));
     const char *to = json_str(w->body, "level");
@@ -555,9 +549,8 @@ static db_outcome intensity_history_tx(app_call *c)
     if (!r)
         return DB_ROLLBACK;
     if (db_rows(r) != 1) {
-        app_audit(c, "read", "intensity", h->id, h->id, "denied");
-        app_fail(c, 404, "not-found", "No such resident.", NULL);
-        return DB_COMMIT;
+        return app_refuse(c, "read", "intensity", h->id, h->id, 404, "not-found",
+                          "No such resident.", NULL);
     }
     const char *current = arena_strdup(c->req->arena, db_get(r, 0, "intensity"));
     char lim[16];
@@ -570,9 +563,7 @@ static db_outcome intensity_history_tx(app_call *c)
     int n = db_rows(hr);
     for (int i = 0; i < n && i < h->limit; i++)
         json_array_append_new(items, intensity_json(hr, i));
-    json_t *next = n > h->limit ? cursor_make(db_get(hr, h->limit - 1, "changed_at"),
-                                              db_get(hr, h->limit - 1, "id"))
-                                : json_null();
+    json_t *next = cursor_next(hr, h->limit, "changed_at");
     app_audit(c, "read", "intensity", h->id, h->id, "allowed");
     app_reply(c, 200,
               json_pack("{s:s, s:o, s:o}", "current", current, "items", items, "next", next));
@@ -622,9 +613,7 @@ static db_outcome board_tx(app_call *c)
                             hidden ? json_string("no_consent") : json_null());
         json_array_append_new(items, o);
     }
-    json_t *next = n > l->limit ? cursor_make(db_get(r, l->limit - 1, "name"),
-                                              db_get(r, l->limit - 1, "id"))
-                                : json_null();
+    json_t *next = cursor_next(r, l->limit, "name");
     app_reply(c, 200, json_pack("{s:o, s:o}", "items", items, "next", next));
     return DB_COMMIT;
 }

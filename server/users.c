@@ -27,11 +27,12 @@ static const db_stmt user_stmts[] = {
      "ORDER BY name, id LIMIT $3::integer"},
     {"users_get", "SELECT " USER_COLUMNS " FROM users WHERE id = $1::uuid"},
     {"users_colleagues",
-     "SELECT id, name, role, org_id FROM users "
-     "WHERE active AND role <> 'admin' "
-     "  AND ($1::text IS NULL OR (name, id) > ($1, $2::uuid)) "
-     "  AND ($4::uuid IS NULL OR org_id = $4::uuid) "
-     "ORDER BY name, id LIMIT $3::integer"},
+     "SELECT u.id, u.name, u.role, u.org_id, o.name AS org_name "
+     "FROM users u JOIN organizations o ON o.id = u.org_id "
+     "WHERE u.active AND u.role <> 'admin' "
+     "  AND ($1::text IS NULL OR (u.name, u.id) > ($1, $2::uuid)) "
+     "  AND ($4::uuid IS NULL OR u.org_id = $4::uuid) "
+     "ORDER BY u.name, u.id LIMIT $3::integer"},
     {"users_create",
      "INSERT INTO users (email, name, role, org_id, password_hash) "
      "VALUES (lower($1), $2, $3, $4::uuid, $5) RETURNING " USER_COLUMNS},
@@ -70,9 +71,19 @@ static json_t *user_json(const PGresult *r, int i)
     return o;
 }
 
-/* ---- list ---- */
+/* ---- list: accounts for the admin, colleagues for care staff ---- */
+
+/* A colleague: who they are and where they work, nothing else (no e-mail). */
+static json_t *colleague_json(const PGresult *r, int i)
+{
+    return json_pack("{s:o, s:o, s:o, s:o, s:o}", "id", app_jstr(r, i, "id"), "name",
+                     app_jstr(r, i, "name"), "role", app_jstr(r, i, "role"), "org_id",
+                     app_jstr(r, i, "org_id"), "org_name", app_jstr(r, i, "org_name"));
+}
 
 typedef struct list_ctx {
+    const char *stmt; /* users_list or users_colleagues: same parameters, ordered by name */
+    json_t *(*item)(const PGresult *r, int i);
     const char *after_name, *after_id, *org_id;
     int limit;
 } list_ctx;
@@ -83,23 +94,23 @@ static db_outcome list_tx(app_call *c)
     char lim[16];
     snprintf(lim, sizeof lim, "%d", l->limit + 1);
     const char *p[] = {l->after_name, l->after_id, lim, l->org_id};
-    PGresult *r = app_exec(c, "users_list", 4, p);
+    PGresult *r = app_exec(c, l->stmt, 4, p);
     if (!r)
         return DB_ROLLBACK;
     json_t *items = json_array();
     int n = db_rows(r);
     for (int i = 0; i < n && i < l->limit; i++)
-        json_array_append_new(items, user_json(r, i));
-    json_t *next = n > l->limit ? cursor_make(db_get(r, l->limit - 1, "name"),
-                                              db_get(r, l->limit - 1, "id"))
-                                : json_null();
+        json_array_append_new(items, l->item(r, i));
+    json_t *next = cursor_next(r, l->limit, "name");
     app_reply(c, 200, json_pack("{s:o, s:o}", "items", items, "next", next));
     return DB_COMMIT;
 }
 
-void users_list(http_request *req)
+/* A page of accounts, narrowed by ?org_id=; which rows exist is the users policies' say. */
+static void list_page(http_request *req, const char *stmt,
+                      json_t *(*item)(const PGresult *r, int i))
 {
-    list_ctx l = {0};
+    list_ctx l = {.stmt = stmt, .item = item};
     if ((l.limit = app_limit(req)) < 0 || !cursor_parse(req, &l.after_name, &l.after_id))
         return;
     l.org_id = http_query(req, "org_id");
@@ -112,44 +123,14 @@ void users_list(http_request *req)
     app_run(req, list_tx, &l, 0);
 }
 
-/* ---- colleagues: the active accounts of the caller's own and partner organisations ---- */
-
-static db_outcome colleagues_tx(app_call *c)
+void users_list(http_request *req)
 {
-    list_ctx *l = c->ctx;
-    char lim[16];
-    snprintf(lim, sizeof lim, "%d", l->limit + 1);
-    const char *p[] = {l->after_name, l->after_id, lim, l->org_id};
-    PGresult *r = app_exec(c, "users_colleagues", 4, p);
-    if (!r)
-        return DB_ROLLBACK;
-    json_t *items = json_array();
-    int n = db_rows(r);
-    for (int i = 0; i < n && i < l->limit; i++)
-        json_array_append_new(items, json_pack("{s:o, s:o, s:o, s:o}", "id", app_jstr(r, i, "id"),
-                                               "name", app_jstr(r, i, "name"), "role",
-                                               app_jstr(r, i, "role"), "org_id",
-                                               app_jstr(r, i, "org_id")));
-    json_t *next = n > l->limit ? cursor_make(db_get(r, l->limit - 1, "name"),
-                                              db_get(r, l->limit - 1, "id"))
-                                : json_null();
-    app_reply(c, 200, json_pack("{s:o, s:o}", "items", items, "next", next));
-    return DB_COMMIT;
+    list_page(req, "users_list", user_json);
 }
 
 void users_colleagues(http_request *req)
 {
-    list_ctx l = {0};
-    if ((l.limit = app_limit(req)) < 0 || !cursor_parse(req, &l.after_name, &l.after_id))
-        return;
-    l.org_id = http_query(req, "org_id");
-    if (l.org_id && !json_is_uuid(l.org_id)) {
-        json_t *errors = json_array();
-        problem_field(errors, "org_id", "must be a UUID");
-        problem_send_errors(req, 400, "bad-query", NULL, "org_id must be a UUID.", errors);
-        return;
-    }
-    app_run(req, colleagues_tx, &l, 0);
+    list_page(req, "users_colleagues", colleague_json);
 }
 
 /* ---- create and update ---- */

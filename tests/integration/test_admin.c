@@ -559,6 +559,9 @@ START_TEST(test_colleagues_of_own_and_partner_organisations)
         ck_assert_str_ne(json_string_value(json_object_get(it, "role")), "admin");
         ck_assert_ptr_null(json_object_get(it, "email"));
         ck_assert_ptr_nonnull(json_string_value(json_object_get(it, "name")));
+        ck_assert_str_eq(json_string_value(json_object_get(it, "org_name")),
+                         strcmp(org, IT_TEAM_SLAGELSE) == 0 ? "F-ACT Slagelse"
+                                                            : "Botilbuddet Engen");
         staff_engen = staff_engen || strcmp(id, IT_USER_STAFF_ENGEN) == 0;
         manager_slagelse = manager_slagelse || strcmp(id, IT_USER_MANAGER_SLAGELSE) == 0;
     }

@@ -894,6 +894,20 @@ START_TEST(test_email_fields_are_addresses_or_empty)
     IT_ASSERT_PROBLEM(r, 422, "validation-failed");
     ck_assert(it_problem_has_field(r, "monday_mail_notify_email"));
     it_response_free(r);
+    /* and the database holds any other writer to the same (a CHECK, not only the server) */
+    PGconn *db = it_db_owner();
+    const char *q[] = {p + strlen("/api/agreements/")};
+    PGresult *refused = PQexecParams(db,
+                                     "UPDATE agreements SET monday_mail_notify_email = 'team@' "
+                                     "WHERE id = $1::uuid",
+                                     1, NULL, q, NULL, NULL, 0);
+    ck_assert_str_eq(PQresultErrorField(refused, PG_DIAG_SQLSTATE), "23514");
+    PQclear(refused);
+    PGresult *ok = PQexecParams(db, "UPDATE agreements SET contact_email = 'a.b@c.example' "
+                                    "WHERE id = $1::uuid", 1, NULL, q, NULL, NULL, 0);
+    ck_assert_int_eq(PQresultStatus(ok), PGRES_COMMAND_OK);
+    PQclear(ok);
+    PQfinish(db);
     free(e);
     free(p);
     free(from);

@@ -372,6 +372,37 @@ START_TEST(test_safety_risk_needs_someone_of_the_facility)
 }
 END_TEST
 
+START_TEST(test_database_refuses_an_incomplete_network_meeting)
+{
+    /* straight into the database as the app role, past the server's own check: the meeting
+     * alone is refused when the transaction commits, naming what is missing */
+    PGconn *db = it_db_app();
+    PQclear(PQexec(db, "BEGIN"));
+    const char *id[] = {IT_USER_STAFF_ENGEN, "facility_staff", IT_FACILITY_ENGEN, "1", "it",
+                        "x"};
+    PQclear(PQexecParams(db, "SELECT app_begin($1::uuid, $2, $3::uuid, $4::integer, $5, $6)", 6,
+                         NULL, id, NULL, NULL, 0));
+    PGresult *r = PQexec(db, "INSERT INTO meetings (team_id, facility_id, resident_id, kind, "
+                             "title, starts_at, ends_at) VALUES ('" IT_TEAM_SLAGELSE "', '"
+                             IT_FACILITY_ENGEN "', '" RESIDENT_3 "', 'network', 'Alone', "
+                             "'2031-01-01 10:00+01', '2031-01-01 11:00+01')");
+    ck_assert_int_eq(PQresultStatus(r), PGRES_COMMAND_OK);
+    PQclear(r);
+    r = PQexec(db, "COMMIT");
+    ck_assert_int_eq(PQresultStatus(r), PGRES_FATAL_ERROR);
+    ck_assert_str_eq(PQresultErrorField(r, PG_DIAG_SQLSTATE), "SA422");
+    ck_assert_str_eq(PQresultErrorField(r, PG_DIAG_MESSAGE_DETAIL),
+                     "network-meeting-composition");
+    PQclear(r);
+    PQfinish(db);
+    PGconn *owner = it_db_owner();
+    char *n = it_db_value(owner, "SELECT count(*) FROM meetings WHERE title = 'Alone'");
+    ck_assert_str_eq(n, "0");
+    free(n);
+    PQfinish(owner);
+}
+END_TEST
+
 int main(void)
 {
     it_server_start(NULL);
@@ -383,6 +414,7 @@ int main(void)
     tcase_add_test(tc, test_annual_wheel_lists_joint_events);
     tcase_add_test(tc, test_participants_added_and_removed_later);
     tcase_add_test(tc, test_safety_risk_needs_someone_of_the_facility);
+    tcase_add_test(tc, test_database_refuses_an_incomplete_network_meeting);
     suite_add_tcase(s, tc);
     return it_run_suite(s);
 }

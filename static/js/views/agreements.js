@@ -3,7 +3,7 @@ import { api, get, request, ApiError, newKey } from '../api.js';
 import { L, fmtDate, fmtDateTime, fmtNum, isoWeekdayName, todayISO, roleName } from '../i18n.js';
 import { h, field, bindForm, empty, section, link, badge, table, confirmDialog, errorBox, staleDiff, dl } from '../dom.js';
 import { navigate } from '../app.js';
-import { lbl, AGREEMENT_STATUS, isManager, all, takeFlash, setFlash } from './common.js';
+import { lbl, AGREEMENT_STATUS, isManager, all, takeFlash, setFlash, partnerOrgs } from './common.js';
 
 export async function agreementsView({ me }) {
   const [items, report, meetings] = await Promise.all([
@@ -130,7 +130,8 @@ async function feedSection(a) {
 export async function agreementEditView({ params, me }) {
   let a = null; let version = null;
   if (params.id) { const r = await request('GET', `/api/agreements/${params.id}`); a = r.data; version = Number(r.etag || a.version); }
-  const [orgs, people] = await Promise.all([a ? [] : partnerOptions(me), all('/api/colleagues?limit=200').catch(() => [])]);
+  const people = await all('/api/colleagues?limit=200').catch(() => []);
+  const orgs = a ? [] : await partnerOrgs(me, people);
   const regionRoles = ['region_clinician', 'region_manager'];
   const ownOrgOfSide = (side) => (a ? (side === 'team' ? a.team_id : a.facility_id) : null);
   // the contact person of each side: the people of that side's organisation
@@ -193,13 +194,3 @@ export async function agreementEditView({ params, me }) {
   return h('div', h('h1', a ? L('Redigér aftale', 'Edit agreement') : L('Ny samarbejdsaftale', 'New agreement')), form);
 }
 
-async function partnerOptions(me) {
-  // the partners this manager's organisation works with, read from residents and agreements
-  const [agreements, residents] = await Promise.all([all('/api/agreements?limit=100'), all('/api/residents?limit=200').catch(() => [])]);
-  const m = new Map();
-  const region = me.role === 'region_manager';
-  for (const x of [...agreements, ...residents]) {
-    if (region) m.set(x.facility_id, x.facility_name); else m.set(x.team_id, x.team_name);
-  }
-  return [...m.entries()].filter(([id]) => id);
-}

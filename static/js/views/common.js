@@ -88,3 +88,20 @@ export function takeFlash() {
   const f = flash; flash = null;
   return f ? h('p.alert.alert-success', { role: 'status' }, f) : null;
 }
+
+/**
+ * The caller's partner organisations as [id, name], by name: the other side's people (the
+ * colleagues list, optionally already fetched) and the agreements. Never the resident list,
+ * whose every read is audited as a look at each resident.
+ */
+export async function partnerOrgs(me, people) {
+  const [staff, agreements] = await Promise.all([
+    people ? Promise.resolve(people) : all('/api/colleagues?limit=200').catch(() => []),
+    all('/api/agreements?limit=100').catch(() => [])]);
+  const m = new Map();
+  for (const u of staff) if (u.org_id !== me.org_id) m.set(u.org_id, u.org_name);
+  for (const a of agreements) {
+    if (isRegion(me)) m.set(a.facility_id, a.facility_name); else m.set(a.team_id, a.team_name);
+  }
+  return [...m.entries()].filter(([id, name]) => id && name).sort((x, y) => x[1].localeCompare(y[1], 'da'));
+}

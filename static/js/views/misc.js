@@ -3,7 +3,7 @@ import { api, get, request, ApiError } from '../api.js';
 import { L, fmtDate, fmtTime, fmtDateTime, weekdayName, todayISO, nowLocalInput, localInputToISO, isoToLocalInput, monthLabel, roleName, isoWeek, dayISO } from '../i18n.js';
 import { h, field, bindForm, formValues, empty, section, link, badge, table, staleDiff, confirmDialog } from '../dom.js';
 import { navigate } from '../app.js';
-import { lbl, VISIT_STATUS, MEETING_KIND, all, takeFlash, setFlash, consentInForce } from './common.js';
+import { lbl, VISIT_STATUS, MEETING_KIND, all, takeFlash, setFlash, consentInForce, partnerOrgs, isRegion } from './common.js';
 
 export async function receivedView() {
   const items = await all('/api/monday-mail/received?limit=100');
@@ -18,17 +18,6 @@ const VISIT_KIND = {
   fixed: ['Fast tilstedeværelse', 'Fixed presence'], extra: ['Ekstra besøg', 'Extra visit'],
   home: ['Hjemmebesøg', 'Home visit'], phone: ['Telefon', 'Phone'], video: ['Video', 'Video'],
 };
-
-/** The partner organisations of the caller's own (id, name), read from agreements and residents. */
-export async function partnerOrgs(me) {
-  const [agreements, residents] = await Promise.all([all('/api/agreements?limit=100').catch(() => []), all('/api/residents?limit=200').catch(() => [])]);
-  const m = new Map();
-  const region = me.role === 'region_clinician' || me.role === 'region_manager';
-  for (const x of [...agreements, ...residents]) {
-    if (region) { if (x.facility_id) m.set(x.facility_id, x.facility_name); } else if (x.team_id) m.set(x.team_id, x.team_name);
-  }
-  return [...m.entries()].filter(([id, name]) => id && name);
-}
 
 function visitWhen(v) { return `${weekdayName(v.starts_at)} ${fmtDate(v.starts_at)}, ${fmtTime(v.starts_at)}–${fmtTime(v.ends_at)}`; }
 
@@ -82,7 +71,7 @@ export async function calendarView({ me, query }) {
   const [visits, meetings, orgs] = await Promise.all([
     all(`/api/visits?from=${from}&to=${to}&limit=200`, 2),
     Promise.all(['management', 'network', 'theme', 'teaching', 'other'].map((k) => all(`/api/meetings?kind=${k}&from=${from}&to=${to}&limit=100`, 2).catch(() => []))).then((x) => x.flat()),
-    me.role === 'region_clinician' || me.role === 'region_manager' ? partnerOrgs(me) : Promise.resolve([])]);
+    isRegion(me) ? partnerOrgs(me) : Promise.resolve([])]);
   const wrap = h('div', h('h1', L('Besøgskalender', 'Visit calendar')), takeFlash(),
     h('p', L('Besøg og møder fire uger ad gangen. Abonnér på kalenderen i Outlook fra aftalens side.', 'Visits and meetings four weeks at a time. Subscribe in Outlook from the agreement page.'), ' ', link('#/agreements', L('Til aftalerne', 'To the agreements'))),
     h('nav.subnav', { 'aria-label': L('Periode', 'Period') }, h('ul',
@@ -90,7 +79,7 @@ export async function calendarView({ me, query }) {
       h('li', h('a.btn-secondary', { href: '#/calendar' }, L('Fra i dag', 'From today'))),
       h('li', h('a.btn-secondary', { href: `#/calendar?from=${addDays(monday, WINDOW_DAYS)}` }, `${L('Næste 4 uger', 'Next 4 weeks')} →`)))),
     h('p.muted', `${fmtDate(`${from}T12:00:00Z`)} – ${fmtDate(`${to}T12:00:00Z`)}`));
-  const region = me.role === 'region_clinician' || me.role === 'region_manager';
+  const region = isRegion(me);
   const start = new Date(Date.now() + 86400000); start.setHours(10, 0, 0, 0);
   const form = h('form', { action: '#' },
     h('div.grid2',
@@ -143,7 +132,6 @@ export async function meetingsView() {
   return wrap;
 }
 
-const REGION_ROLES = ['region_clinician', 'region_manager'];
 const PART_KIND = { resident: ['Beboeren', 'The resident'], relative: ['Pårørende', 'Relative'], partner: ['Samarbejdspartner', 'Partner'], staff: ['Medarbejder', 'Staff'] };
 const SIDE_NAME = { municipality: ['kommunen', 'the municipality'], region: ['regionen', 'the region'], resident: ['beboeren', 'the resident'], other: ['andre', 'others'] };
 const names = (s) => String(s || '').split(',').map((x) => x.trim()).filter(Boolean);
@@ -164,9 +152,10 @@ function peopleGroup(legend, people, checked, tags = {}) {
  * (theme, teaching, other) names the partner organisation and has staff only.
  */
 export async function meetingNewView({ me }) {
-  const region = REGION_ROLES.includes(me.role);
+  const region = isRegion(me);
+  const peopleP = all('/api/colleagues?limit=200').catch(() => []);
   const [residents, people, orgs] = await Promise.all([
-    all('/api/residents?status=active&limit=200'), all('/api/colleagues?limit=200').catch(() => []), partnerOrgs(me)]);
+    all('/api/residents?status=active&limit=200'), peopleP, peopleP.then((p) => partnerOrgs(me, p))]);
   const consents = new Map(); // resident id -> consents, fetched when chosen
   const partsBox = h('div.meeting-parts');
   const ruleBox = h('div.rules', { id: 'meeting-rules', 'aria-live': 'polite' });
