@@ -130,8 +130,13 @@ static bool conn_open(db_pool *p, db_conn *c, db_error *err)
         c->pg = NULL;
         return false;
     }
-    /* Times leave the server in UTC (RFC 3339 with Z); see db_rfc3339. */
-    PGresult *tz = PQexec(c->pg, "SET TimeZone = 'UTC'");
+    /* Times leave the server in UTC (RFC 3339 with Z); see db_rfc3339.
+     * Generic plans: every statement is prepared once per connection and planned once. With
+     * PostgreSQL's default the optional filters ("$5 IS NULL OR ...") make the generic plan
+     * look dearer than a custom one, so it re-planned every execution: 2.5 ms of planning
+     * for 0.9 ms of execution on the caseload page (docs/BENCHMARKS.md, "Generic plans").
+     * Row-level security scopes every statement to an indexed team or facility either way. */
+    PGresult *tz = PQexec(c->pg, "SET TimeZone = 'UTC'; SET plan_cache_mode = force_generic_plan");
     PQclear(tz);
     for (size_t i = 0; i < registry_len; i++) {
         PGresult *r = PQprepare(c->pg, registry[i]->name, registry[i]->sql, 0, NULL);

@@ -18,14 +18,6 @@
 
 #define TS(x) "to_char((" x ") AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 
-#define ADM_AUDIT_ROWS(action, from, purpose)                                                 \
-    "INSERT INTO audit_log (user_id, user_role, org_id, action, resource_type, resource_id, " \
-    "  resident_id, team_id, facility_id, purpose, outcome, request_id, client_addr) "        \
-    "SELECT app_user_id(), app_role(), app_org_id(), '" action "', 'admission', x.id::text, " \
-    "  x.resident_id, x.team_id, x.facility_id, " purpose ", 'allowed', "                     \
-    "  nullif(current_setting('app.request_id', true), ''), "                                 \
-    "  nullif(current_setting('app.client_addr', true), '') FROM " from
-
 /* The rows of a page (a CTE "page" of admissions) with their facts, what happened before
  * each admission and how often the facility visited; newest first. */
 #define ADM_PAGE_SELECT                                                                       \
@@ -71,7 +63,7 @@ static const db_stmt adm_stmts[] = {
      "  AND ($2::text IS NULL OR (a.admitted_at, a.id) < ($2::timestamptz, $3::uuid)) "
      "  ORDER BY a.admitted_at DESC, a.id DESC LIMIT $4::integer + 1), "
      "shown AS (SELECT * FROM page ORDER BY admitted_at DESC, id DESC LIMIT $4::integer), "
-     "audit AS (" ADM_AUDIT_ROWS("read", "shown x", "$5") ") "
+     "audit AS (" AUDIT_SHOWN_ROWS("read", "admission", "shown x", "id", "resident_id", "$5") ") "
      ADM_PAGE_SELECT},
     /* a facility's or team's admissions in [from, to] (Copenhagen days), newest first */
     {"adm_list",
@@ -83,7 +75,7 @@ static const db_stmt adm_stmts[] = {
      "    AND ($5::text IS NULL OR (a.admitted_at, a.id) < ($5::timestamptz, $6::uuid)) "
      "  ORDER BY a.admitted_at DESC, a.id DESC LIMIT $7::integer + 1), "
      "shown AS (SELECT * FROM page ORDER BY admitted_at DESC, id DESC LIMIT $7::integer), "
-     "audit AS (" ADM_AUDIT_ROWS("search", "shown x", "$8") ") "
+     "audit AS (" AUDIT_SHOWN_ROWS("search", "admission", "shown x", "id", "resident_id", "$8") ") "
      ADM_PAGE_SELECT},
     /* the same period in figures: how many, forced share, readmission rate, bed days */
     {"adm_summary",

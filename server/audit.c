@@ -13,14 +13,19 @@
 
 static const db_stmt audit_stmts[] = {
     {"audit_resident_visible", "SELECT id FROM residents WHERE id = $1::uuid"},
+    /* every row about the resident: single reads and changes, and the list reads that showed
+     * it (resident_ids, GIN). Newest first with a keyset on (at, id): the partitions are read
+     * newest month first and the scan stops at the page. */
     {"audit_list",
-     "SELECT a.id, a.at, a.user_id, a.user_name, a.user_role, a.org_id, "
+     "SELECT a.id, a.at, to_char(a.at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') "
+     "  AS at_key, a.user_id, a.user_name, a.user_role, a.org_id, "
      "  o.name AS org_name, a.action, a.resource_type, a.resource_id, a.purpose, a.outcome, "
-     "  a.request_id, a.client_addr "
+     "  a.request_id, a.client_addr, cardinality(a.resident_ids) AS residents_shown "
      "FROM audit_log a "
      "LEFT JOIN organizations o ON o.id = a.org_id "
-     "WHERE a.resident_id = $1::uuid AND ($2::bigint IS NULL OR a.id < $2::bigint) "
-     "ORDER BY a.id DESC LIMIT $3::integer"},
+     "WHERE a.resident_ids @> ARRAY[$1::uuid] "
+     "  AND ($2::timestamptz IS NULL OR (a.at, a.id) < ($2::timestamptz, $3::bigint)) "
+     "ORDER BY a.at DESC, a.id DESC LIMIT $4::integer"},
 };
 
 void audit_register(void)
@@ -30,7 +35,8 @@ void audit_register(void)
 
 typedef struct list_ctx {
     const char *resident_id;
-    const char *before;
+    const char *before_at;
+    const char *before_id;
     int limit;
 } list_ctx;
 
@@ -47,8 +53,8 @@ static db_outcome list_tx(app_call *c)
     }
     char lim[16];
     snprintf(lim, sizeof lim, "%d", l->limit + 1);
-    const char *p[] = {l->resident_id, l->before, lim};
-    PGresult *r = app_exec(c, "audit_list", 3, p);
+    const char *p[] = {l->resident_id, l->before_at, l->before_id, lim};
+    PGresult *r = app_exec(c, "audit_list", 4, p);
     if (!r)
         return DB_ROLLBACK;
     json_t *items = json_array();
@@ -69,10 +75,16 @@ static db_outcome list_tx(app_call *c)
         json_object_set_new(o, "outcome", app_jstr(r, i, "outcome"));
         json_object_set_new(o, "request_id", app_jstr(r, i, "request_id"));
         json_object_set_new(o, "client_addr", app_jstr(r, i, "client_addr"));
+        json_object_set_new(o, "residents_shown", app_jint(r, i, "residents_shown"));
         json_array_append_new(items, o);
     }
-    json_t *next = n > l->limit ? cursor_make(db_get(r, l->limit - 1, "id"), l->resident_id)
-                                : json_null();
+    json_t *next = json_null();
+    if (n > l->limit) {
+        /* key "<at>,<id>" of the last row shown; the cursor's id is the resident */
+        const char *key = arena_printf(c->req->arena, "%s,%s", db_get(r, l->limit - 1, "at_key"),
+                                       db_get(r, l->limit - 1, "id"));
+        next = cursor_make(key, l->resident_id);
+    }
     app_audit(c, "read", "audit_log", l->resident_id, l->resident_id, "allowed");
     app_reply(c, 200, json_pack("{s:o, s:o}", "items", items, "next", next));
     return DB_COMMIT;
@@ -93,13 +105,18 @@ void audit_list(http_request *req)
     if ((l.limit = app_limit(req)) < 0 || !cursor_parse(req, &key, &rid))
         return;
     if (key) {
+        /* "<RFC 3339 time>,<id>", as list_tx wrote it */
+        const char *comma = strrchr(key, ',');
         char *end = NULL;
-        strtoll(key, &end, 10);
-        if (!*key || *end || strcmp(rid, l.resident_id) != 0) {
+        if (comma)
+            strtoll(comma + 1, &end, 10);
+        if (!comma || comma == key || comma - key > 40 || !comma[1] || *end ||
+            strcmp(rid, l.resident_id) != 0) {
             problem_send(req, 400, "bad-query", NULL, "The cursor belongs to another list.");
             return;
         }
-        l.before = key;
+        l.before_at = arena_printf(req->arena, "%.*s", (int)(comma - key), key);
+        l.before_id = comma + 1;
     }
     app_run(req, list_tx, &l, 0);
 }

@@ -176,6 +176,13 @@ static db_outcome schema_tx(db_tx *tx, void *p)
     return DB_COMMIT;
 }
 
+/* The audit log's monthly partitions for the coming twelve months (migration 0060). */
+static db_outcome audit_partitions_tx(db_tx *tx, void *p)
+{
+    (void)p;
+    return db_exec(tx, "audit_extend", 0, NULL) ? DB_COMMIT : DB_ROLLBACK;
+}
+
 static int cmd_serve(bool migrate_first)
 {
     const app_config *cfg = &app.cfg;
@@ -205,6 +212,10 @@ static int cmd_serve(bool migrate_first)
         return 1;
     }
     free(sc.applied);
+    if (db_run(app.pool, NULL, audit_partitions_tx, NULL, &err) != DB_OK) {
+        fprintf(stderr, "serve: cannot add the audit log's partitions: %s\n", err.message);
+        return 1;
+    }
 
     /* Signals are taken by this thread only: block them before any thread starts. */
     sigset_t sigs;

@@ -22,15 +22,6 @@
 /* RFC 3339 in UTC for a timestamptz expression. */
 #define TS(x) "to_char((" x ") AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 
-/* Audit rows ('read' of each entry in a CTE named by from), written by the same statement. */
-#define MM_AUDIT_ROWS(action, from)                                                           \
-    "INSERT INTO audit_log (user_id, user_role, org_id, action, resource_type, resource_id, " \
-    "  resident_id, team_id, facility_id, purpose, outcome, request_id, client_addr) "        \
-    "SELECT app_user_id(), app_role(), app_org_id(), '" action "', 'monday_entry', "          \
-    "  x.id::text, x.resident_id, x.team_id, x.facility_id, $3, 'allowed', "                  \
-    "  nullif(current_setting('app.request_id', true), ''), "                                 \
-    "  nullif(current_setting('app.client_addr', true), '') FROM " from
-
 #define ENTRY_COLUMNS                                                                         \
     "e.id, e.resident_id, e.iso_week, e.needs_talk, e.priority, e.status_text, e.author_id, " \
     "e.version, " TS("e.updated_at") " AS updated_at"
@@ -75,7 +66,7 @@ static const db_stmt mm_stmts[] = {
      "WITH shown AS (SELECT e.*, r.name AS resident_name FROM monday_entries e "
      "  JOIN residents r ON r.id = e.resident_id "
      "  WHERE e.facility_id = $1::uuid AND e.iso_week = $2), "
-     "audit AS (" MM_AUDIT_ROWS("read", "shown x") ") "
+     "audit AS (" AUDIT_SHOWN_ROWS("read", "monday_entry", "shown x", "id", "resident_id", "$3") ") "
      "SELECT " ENTRY_COLUMNS ", e.resident_name, u.name AS author_name FROM shown e "
      "LEFT JOIN users u ON u.id = e.author_id "
      "ORDER BY e.needs_talk DESC, "
@@ -125,7 +116,7 @@ static const db_stmt mm_stmts[] = {
     {"mm_agenda",
      "WITH week AS (SELECT e.* FROM monday_entries e "
      "  WHERE e.facility_id = $1::uuid AND e.iso_week = $2), "
-     "audit AS (" MM_AUDIT_ROWS("update", "week x") "), "
+     "audit AS (" AUDIT_SHOWN_ROWS("update", "monday_entry", "week x", "id", "resident_id", "$3") "), "
      "added AS (INSERT INTO visit_agenda (visit_id, resident_id, team_id, facility_id, source) "
      "  SELECT $4::uuid, w.resident_id, w.team_id, w.facility_id, 'monday_mail' FROM week w "
      "  WHERE w.needs_talk AND $4::uuid IS NOT NULL ON CONFLICT DO NOTHING "

@@ -25,15 +25,6 @@
     "EXISTS (SELECT 1 FROM admissions a WHERE a.resident_id = " id                            \
     " AND a.admitted_at <= now() AND (a.discharged_at IS NULL OR a.discharged_at > now()))"
 
-/* The audit rows for the residents a statement returns, written by the same statement. */
-#define AUDIT_ROWS(action, from, purpose)                                                            \
-    "INSERT INTO audit_log (user_id, user_role, org_id, action, resource_type, resource_id, " \
-    "  resident_id, team_id, facility_id, purpose, outcome, request_id, client_addr) "        \
-    "SELECT app_user_id(), app_role(), app_org_id(), '" action "', 'resident', x.id::text, "  \
-    "  x.id, x.team_id, x.facility_id, " purpose ", 'allowed', "                               \
-    "  nullif(current_setting('app.request_id', true), ''), "                                 \
-    "  nullif(current_setting('app.client_addr', true), '') FROM " from
-
 /* RFC 3339 in UTC with microseconds: also the sort key of time-ordered cursors. */
 #define RFC3339(x) "to_char((" x ") AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
 
@@ -85,13 +76,13 @@ static const db_stmt resident_stmts[] = {
      "    AND ($8::text IS NULL OR r.status = $8) "
      "  ORDER BY r.name, r.id LIMIT $3::integer + 1), "
      "shown AS (SELECT * FROM page ORDER BY name, id LIMIT $3::integer), "
-     "audit AS (" AUDIT_ROWS("search", "shown x", "$4") ") "
+     "audit AS (" AUDIT_SHOWN_ROWS("search", "resident", "shown x", "id", "id", "$4") ") "
      "SELECT p.*, " RESIDENT_NAMES CASELOAD_EXTRAS
      "FROM page p " RESIDENT_JOINS CASELOAD_JOINS
      "ORDER BY p.name, p.id"},
     {"residents_get",
      "WITH one AS (SELECT " RESIDENT_COLUMNS " FROM residents r WHERE r.id = $1::uuid), "
-     "audit AS (" AUDIT_ROWS("read", "one x", "$2") ") "
+     "audit AS (" AUDIT_SHOWN_ROWS("read", "resident", "one x", "id", "id", "$2") ") "
      "SELECT p.*, " RESIDENT_NAMES CASELOAD_EXTRAS
      "FROM one p " RESIDENT_JOINS CASELOAD_JOINS},
     /* the same without an audit row: the reply to a change, audited as the change */
@@ -157,7 +148,7 @@ static const db_stmt resident_stmts[] = {
      "         OR " ADMITTED_NOW("r.id") ") "
      "  ORDER BY r.name, r.id LIMIT $3::integer + 1), "
      "shown AS (SELECT * FROM page ORDER BY name, id LIMIT $3::integer), "
-     "audit AS (" AUDIT_ROWS("search", "shown x", "$4") ") "
+     "audit AS (" AUDIT_SHOWN_ROWS("search", "resident", "shown x", "id", "id", "$4") ") "
      "SELECT p.*, " RESIDENT_NAMES CASELOAD_EXTRAS ", "
      RFC3339("ic.changed_at") " AS intensity_changed_at, ic.reason AS intensity_reason, "
      "  ls.body AS latest_summary, " RFC3339("ls.occurred_at") " AS latest_summary_at, "

@@ -14,8 +14,14 @@
  *   GET /db  {"one":1} after one `SELECT 1`         one libpq connection per MHD
  *                                                   worker thread (DATABASE_URL),
  *                                                   one round trip per request
+ *   GET /list {"items":[...50 residents...]}        one prepared SELECT of a page of
+ *                                                   50 residents (LIST_TEAM_ID's, by
+ *                                                   name) as JSON: the limit of this
+ *                                                   stack for a 50-row list (no RLS,
+ *                                                   no audit, no transaction)
  *
- * Usage: bare_mhd PORT THREADS   (DATABASE_URL in the environment for /db)
+ * Usage: bare_mhd PORT THREADS   (DATABASE_URL in the environment for /db and /list;
+ *        LIST_TEAM_ID for /list; a role that may read residents, e.g. the owner)
  * Stops on SIGINT/SIGTERM. Built by run.sh with gcc; not part of the CMake build.
  */
 #include <arpa/inet.h>
@@ -88,6 +94,60 @@ static int select_one(void)
     return -1;
 }
 
+/* A page of 50 residents as JSON into a malloc'd buffer; NULL on failure. */
+static _Thread_local int list_prepared;
+static char *list_page(void)
+{
+    if (select_one() != 0) /* connects */
+        return NULL;
+    if (!list_prepared) {
+        PGresult *p = PQprepare(worker_pg, "list",
+                                "SELECT id, name, date_of_birth, facility_id, team_id, status, "
+                                "intensity FROM residents WHERE team_id = $1::uuid "
+                                "ORDER BY name, id LIMIT 50",
+                                0, NULL);
+        int ok = PQresultStatus(p) == PGRES_COMMAND_OK;
+        PQclear(p);
+        if (!ok)
+            return NULL;
+        list_prepared = 1;
+    }
+    const char *team = getenv("LIST_TEAM_ID");
+    const char *params[] = {team ? team : ""};
+    PGresult *r = PQexecPrepared(worker_pg, "list", 1, params, NULL, NULL, 0);
+    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+        PQclear(r);
+        return NULL;
+    }
+    size_t cap = 256 + (size_t)PQntuples(r) * 512, len = 0;
+    char *out = malloc(cap);
+    if (!out) {
+        PQclear(r);
+        return NULL;
+    }
+    len += (size_t)snprintf(out, cap, "{\"items\":[");
+    static const char *const cols[] = {"id", "name", "date_of_birth", "facility_id", "team_id",
+                                       "status", "intensity"};
+    for (int i = 0; i < PQntuples(r); i++) {
+        if (i)
+            out[len++] = ',';
+        out[len++] = '{';
+        for (int c = 0; c < 7; c++) {
+            len += (size_t)snprintf(out + len, cap - len, "%s\"%s\":\"", c ? "," : "", cols[c]);
+            for (const char *v = PQgetvalue(r, i, c); *v && len < cap - 8; v++) {
+                if (*v == '"' || *v == '\\')
+                    out[len++] = '\\';
+                out[len++] = *v;
+            }
+            out[len++] = '"';
+        }
+        out[len++] = '}';
+    }
+    len += (size_t)snprintf(out + len, cap - len, "],\"next\":null}");
+    PQclear(r);
+    return out;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version,
                                   const char *upload_data, size_t *upload_data_size,
@@ -104,6 +164,21 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     if (*upload_data_size) {
         *upload_data_size = 0;
         return MHD_YES;
+    }
+    if (strcmp(url, "/list") == 0) {
+        char *body = conninfo ? list_page() : NULL;
+        if (!body)
+            return reply(conn, 503, "{\"error\":\"database\"}");
+        struct MHD_Response *r =
+            MHD_create_response_from_buffer(strlen(body), body, MHD_RESPMEM_MUST_FREE);
+        if (!r) {
+            free(body);
+            return MHD_NO;
+        }
+        add_headers(r);
+        enum MHD_Result ret = MHD_queue_response(conn, 200, r);
+        MHD_destroy_response(r);
+        return ret;
     }
     if (strcmp(url, "/db") == 0) {
         if (!conninfo || select_one() != 0)

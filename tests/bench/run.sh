@@ -15,16 +15,24 @@
 # shared machine hits all alike), and the report gives the median of the rounds.
 # No assertions on speed: exits non-zero only when something fails to run.
 #
+#   node     tests/bench/pages.mjs: every main page's requests, as the role that uses it
+#            (sequential medians and maxima; small vs region once both have run)
+#
 # Usage: tests/bench/run.sh [--rounds N] [--duration SECONDS] [--connections N] [--warmup SECONDS]
-#   defaults: 3 rounds of 5 s per benchmark, wrk -t2 -c32, 2 s warm-up before round 1
-# Results: printed, and written to build/bench/results-latest.txt (raw outputs in build/bench/).
+#   defaults: 3 rounds of 5 s per benchmark, wrk -t2 -c64, 2 s warm-up before round 1
+#   BENCH_SCALE=small|region names the data set (./dev bench --scale sets it);
+#   BENCH_WORKERS the server's WORKER_THREADS (default 4), BENCH_POOL its DB_POOL_SIZE.
+# Results: printed, and written to build/bench/results-SCALE.txt and results-latest.txt (raw
+# outputs in build/bench/).
 set -euo pipefail
 
 ROUNDS=${BENCH_ROUNDS:-3}
 DURATION=${BENCH_DURATION:-5}
-CONNECTIONS=${BENCH_CONNECTIONS:-32}
+CONNECTIONS=${BENCH_CONNECTIONS:-64}
 WARMUP=${BENCH_WARMUP:-2}
-WORKERS=2            # MHD thread pool of the servers under test
+WORKERS=${BENCH_WORKERS:-4}   # MHD thread pool of the servers under test
+POOL=${BENCH_POOL:-$((WORKERS + 2))}
+SCALE=${BENCH_SCALE:-small}
 WRK_THREADS=2
 PGBENCH_CLIENTS=8
 
@@ -34,7 +42,7 @@ while [[ $# -gt 0 ]]; do
     --duration) DURATION=${2:-}; shift 2 ;;
     --connections) CONNECTIONS=${2:-}; shift 2 ;;
     --warmup) WARMUP=${2:-}; shift 2 ;;
-    -h | --help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) printf 'run.sh: unknown argument %s\n' "$1" >&2; exit 2 ;;
   esac
 done
@@ -55,6 +63,7 @@ PSQL=$PGBIN/psql
 PGBENCH=$PGBIN/pgbench
 OUT=$ROOT/build/bench
 RESULTS=$OUT/results-latest.txt
+RESULTS_SCALE=$OUT/results-$SCALE.txt
 
 # The demo clinician (server/demo/010_organizations_users.sql).
 CLINICIAN_EMAIL=clinician@slagelse.demo
@@ -227,6 +236,9 @@ run_pgbench() {
 PG_VERSION=$(psql_owner -c 'SHOW server_version')
 PG_SETTINGS=$(psql_owner -c "SELECT string_agg(name || '=' || setting, ', ' ORDER BY name) FROM pg_settings
   WHERE name IN ('fsync', 'synchronous_commit', 'shared_buffers', 'full_page_writes')")
+DATA_NOTE="$SCALE: "$(psql_owner -c "SELECT format('%s residents, %s conversations, %s admissions, %s audit rows; database %s',
+  (SELECT count(*) FROM residents), (SELECT count(*) FROM conversations), (SELECT count(*) FROM admissions),
+  (SELECT count(*) FROM audit_log), pg_size_pretty(pg_database_size(current_database())))")
 CPU_MODEL=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)
 [[ -n $CPU_MODEL ]] || CPU_MODEL=$(uname -m)
 MACHINE="nproc $(nproc); CPU ${CPU_MODEL}; kernel $(uname -sr); $(awk '/^MemTotal/ {printf "%.1f GiB RAM", $2 / 1048576}' /proc/meminfo)"
@@ -241,11 +253,12 @@ SOFTWARE="PostgreSQL ${PG_VERSION} (${PG_SETTINGS}); libmicrohttpd $(pkg-config 
 # ---------------------------------------------------------------------------
 PORT=$(free_port)
 BASE=http://127.0.0.1:$PORT
-say "starting build/samspil serve on $BASE (WORKER_THREADS=$WORKERS; log: build/bench/samspil-serve.log)"
+say "starting build/samspil serve on $BASE (WORKER_THREADS=$WORKERS DB_POOL_SIZE=$POOL; log: build/bench/samspil-serve.log)"
 # RATE_LIMIT_PER_MINUTE: the largest value config.c accepts, so the limiter never answers 429.
-PORT=$PORT BIND_ADDRESS=127.0.0.1 PUBLIC_ORIGIN=$BASE WORKER_THREADS=$WORKERS \
+PORT=$PORT BIND_ADDRESS=127.0.0.1 PUBLIC_ORIGIN=$BASE WORKER_THREADS=$WORKERS DB_POOL_SIZE=$POOL \
   RATE_LIMIT_PER_MINUTE=10000000 \
   "$SAMSPIL_BIN" serve >"$OUT/samspil-serve.log" 2>&1 &
+SAMSPIL_PID=$!
 PIDS+=("$!")
 wait_http "$BASE/healthz" "$!" "$OUT/samspil-serve.log"
 
@@ -257,7 +270,9 @@ TOKEN=$(sed -nE 's/.*"token":"([^"]+)".*/\1/p' <<<"$LOGIN")
 [[ -n $TOKEN ]] || die "the log-in answer has no token"
 AUTH="Authorization: Bearer $TOKEN"
 
-BODY=$(curl -fsS --max-time 10 -H "$AUTH" "$BASE/api/residents") || die "GET /api/residents failed"
+# the caseload's first page of 50, as the big team's clinician
+RES_PATH="/api/residents?limit=50"
+BODY=$(curl -fsS --max-time 10 -H "$AUTH" "$BASE$RES_PATH") || die "GET $RES_PATH failed"
 RESIDENTS_ROWS=$(grep -o '"date_of_birth"' <<<"$BODY" | wc -l)
 (( RESIDENTS_ROWS > 0 )) || die "GET /api/residents returned no residents: $BODY"
 RESIDENTS_BYTES=${#BODY}
@@ -270,11 +285,14 @@ gcc -std=c11 -O2 -D_GNU_SOURCE -Wall -Wextra -o "$OUT/bare_mhd" "$HERE/bare_mhd.
   $(pkg-config --cflags --libs libmicrohttpd libpq) -lpthread
 BPORT=$(free_port)
 BARE=http://127.0.0.1:$BPORT
-"$OUT/bare_mhd" "$BPORT" "$WORKERS" >"$OUT/bare_mhd.log" 2>&1 &
+# the owner's connection: the bare /list reads residents without row-level security
+DATABASE_URL=$DATABASE_MIGRATE_URL LIST_TEAM_ID=$CLINICIAN_ORG \
+  "$OUT/bare_mhd" "$BPORT" "$WORKERS" >"$OUT/bare_mhd.log" 2>&1 &
 PIDS+=("$!")
 wait_http "$BARE/" "$!" "$OUT/bare_mhd.log"
 curl -fsS --max-time 10 -o /dev/null "$BARE/db" || die "bare_mhd /db cannot reach the database"
 BARE_BYTES=$(curl -fsS --max-time 10 "$BARE/" | wc -c)
+BARE_LIST_BYTES=$(curl -fsS --max-time 10 "$BARE/list" | wc -c)
 
 # pgbench -S on its own database: private cluster only (never create or drop databases on
 # a server named by the caller's DATABASE_URL).
@@ -357,6 +375,7 @@ bench_register healthz "Samspil GET /healthz" wrk "$CONNECTIONS"
 bench_register residents "Samspil GET /api/residents" wrk "$CONNECTIONS"
 bench_register bare "bare MHD GET / (no database)" wrk "$CONNECTIONS"
 bench_register bare_db "bare MHD+libpq GET /db (SELECT 1)" wrk "$CONNECTIONS"
+bench_register bare_list "bare MHD+libpq GET /list (50 rows)" wrk "$CONNECTIONS"
 bench_register select_only "pgbench -S (scale 10, prepared)" pgbench "$PGBENCH_CLIENTS"
 bench_register residents_tx "pgbench residents tx, 4 round trips" pgbench "$PGBENCH_CLIENTS"
 bench_register residents_pipe2 "pgbench residents tx, pipelined (2 trips)" pgbench "$WORKERS"
@@ -372,11 +391,12 @@ for (( round = 1; round <= ROUNDS; round++ )); do
   s0=$(steal_ticks) t0=$(date +%s.%N)
   run_wrk healthz "$round" "$BASE/healthz"
   before=$(psql_owner -c 'SELECT count(*) FROM audit_log')
-  run_wrk residents "$round" "$BASE/api/residents" -H "$AUTH"
+  run_wrk residents "$round" "$BASE$RES_PATH" -H "$AUTH"
   after=$(psql_owner -c 'SELECT count(*) FROM audit_log')
   AUDIT_ROWS=$((AUDIT_ROWS + after - before)) AUDIT_REQUESTS=$((AUDIT_REQUESTS + WRK_REQUESTS))
   run_wrk bare "$round" "$BARE/"
   run_wrk bare_db "$round" "$BARE/db"
+  run_wrk bare_list "$round" "$BARE/list"
   if [[ -n $BENCH_URL ]]; then
     run_pgbench select_only "$round" "$BENCH_URL" -S -M prepared
   fi
@@ -394,6 +414,15 @@ done
 DB_NOTE=$(psql_owner -c "SELECT format('audit_log has %s rows at the end; autovacuum ran %s times and autoanalyze %s times on it',
     (SELECT count(*) FROM audit_log), autovacuum_count, autoanalyze_count)
   FROM pg_stat_user_tables WHERE relid = 'audit_log'::regclass")
+RSS_NOTE=$(awk '/^VmHWM/ {h = $2} /^VmRSS/ {r = $2} END { printf "peak %.1f MiB, now %.1f MiB", h / 1024, r / 1024 }' \
+  "/proc/$SAMSPIL_PID/status" 2>/dev/null || echo "unknown")
+say "every page's requests, as the roles that use them (tests/bench/pages.mjs, $SCALE)"
+PAGES_TABLE=""
+if command -v node >/dev/null 2>&1; then
+  PAGES_TABLE=$(node "$HERE/pages.mjs" "$BASE" "$SCALE" "$OUT" 20 3) || die "tests/bench/pages.mjs failed"
+else
+  PAGES_TABLE="(node is not installed: the per-page benchmark was skipped)"
+fi
 AUDIT_NOTE=$(awk -v d="$AUDIT_ROWS" -v n="$AUDIT_REQUESTS" \
   'BEGIN { printf "audit_log grew by %d rows over %d /api/residents requests: %.2f per request", d, n, n ? d / n : 0 }')
 cleanup
@@ -418,8 +447,10 @@ report() {
   printf '          share the same %s cores.\n' "$NCPU"
   printf 'noise:    share of the machine'"'"'s CPU taken by other processes + by the hypervisor (steal),\n'
   printf '          per round: %s\n' "${FOREIGN[*]}"
-  printf 'payloads: /healthz %s B, bare / %s B, /api/residents %s B (%s residents)\n' \
-    "$HEALTH_BYTES" "$BARE_BYTES" "$RESIDENTS_BYTES" "$RESIDENTS_ROWS"
+  printf 'data:     %s\n' "$DATA_NOTE"
+  printf 'payloads: /healthz %s B, bare / %s B, bare /list %s B, %s %s B (%s residents)\n' \
+    "$HEALTH_BYTES" "$BARE_BYTES" "$BARE_LIST_BYTES" "$RES_PATH" "$RESIDENTS_BYTES" "$RESIDENTS_ROWS"
+  printf 'server:   WORKER_THREADS=%s DB_POOL_SIZE=%s; resident memory %s\n' "$WORKERS" "$POOL" "$RSS_NOTE"
   printf 'audit:    %s;\n          %s\n\n' "$AUDIT_NOTE" "$DB_NOTE"
   printf 'median of %s rounds\n' "$ROUNDS"
   printf '%-44s %-8s %5s %9s %9s  %-13s %s\n' "endpoint" "tool" "conc" "req/s" "p99 ms" "req/s range" "notes"
@@ -430,21 +461,25 @@ report() {
       "$(median <<<"${RPS[$k]}")" "$(median <<<"${P99[$k]}")" "$(spread <<<"${RPS[$k]}")" \
       "${NOTE[$k]%; }"
   done
-  local res bare bdb p2 p8 ptx hz
+  local res bare bdb blist p2 p8 ptx hz
   res=$(rps_of residents) bare=$(rps_of bare) bdb=$(rps_of bare_db) hz=$(rps_of healthz)
+  blist=$(rps_of bare_list)
   p2=$(rps_of residents_pipe2) p8=$(rps_of residents_pipe8) ptx=$(rps_of residents_tx)
   printf '\nratios of median req/s\n'
   printf '  /healthz       / bare MHD                                   %6s\n' "$(ratio "$hz" "$bare")"
   printf '  /api/residents / bare MHD                                   %6s\n' "$(ratio "$res" "$bare")"
   printf '  /api/residents / bare MHD+libpq (SELECT 1)                  %6s\n' "$(ratio "$res" "$bdb")"
+  printf '  /api/residents / bare MHD+libpq 50-row list (stack limit)    %6s\n' "$(ratio "$res" "$blist")"
   printf '  /api/residents / pgbench residents pipelined, %s clients     %6s  (the server'"'"'s concurrency)\n' \
     "$WORKERS" "$(ratio "$res" "$p2")"
   printf '  /api/residents / pgbench residents pipelined, %s clients     %6s  (database ceiling)\n' \
     "$PGBENCH_CLIENTS" "$(ratio "$res" "$p8")"
   printf '  /api/residents / pgbench residents 4 round trips, %s clients %6s\n' \
     "$PGBENCH_CLIENTS" "$(ratio "$res" "$ptx")"
+  printf '\n%s\n' "$PAGES_TABLE"
   printf '\nraw outputs: build/bench/wrk-*.txt, build/bench/pgbench-*.txt; scripts: build/bench/residents_*.sql\n'
 }
 report | tee "$RESULTS.tmp"
+cp "$RESULTS.tmp" "$RESULTS_SCALE"
 mv "$RESULTS.tmp" "$RESULTS"
 printf '\nwritten to %s\n' "${RESULTS#"$ROOT"/}"
