@@ -9,10 +9,9 @@
 -- 3. admission_before() as one inlinable SQL query instead of PL/pgSQL with EXECUTE (planned
 --    anew for every admission of a list).
 -- 4. Reports read only the period asked for, with index ranges.
--- 5. The audit log: one row per request and resident pair (team, facility) for list reads,
---    with the residents shown in resident_ids (GIN-indexed, every row has it, also single
---    reads), and monthly partitions by time so "who looked at this resident" reads the newest
---    months first and stops.
+-- 5. The audit log: one row per request and pair (team, facility) for list reads, with the
+--    residents shown in resident_ids (GIN-indexed), single reads as before in resident_id
+--    (B-tree by time), and monthly partitions.
 
 -- ---- 1. identity read once, compared on an indexed column ----
 
@@ -342,11 +341,10 @@ CREATE TABLE audit_log (
     action        text NOT NULL CHECK (action IN ('read', 'search', 'create', 'update', 'delete')),
     resource_type text NOT NULL CHECK (length(resource_type) <= 64),
     resource_id   text CHECK (length(resource_id) <= 64),
-    -- the one resident a row is about (NULL for a list of several)
+    -- the one resident a row is about; NULL for a list read of several, which names them
+    -- in resident_ids instead (one row per request and pair); never both
     resident_id   uuid,
-    -- the residents a row is about: {resident_id} for one, every resident shown for a list
-    -- read (one row per request and pair); "who looked at this resident" reads this
-    resident_ids  uuid[] CHECK (cardinality(resident_ids) <= 1000),
+    resident_ids  uuid[] CHECK (cardinality(resident_ids) BETWEEN 2 AND 1000),
     -- the residents' team and facility at the time, so their managers can read the trail
     team_id       uuid,
     facility_id   uuid,
@@ -354,11 +352,32 @@ CREATE TABLE audit_log (
     outcome       text NOT NULL CHECK (outcome IN ('allowed', 'denied')),
     request_id    text,
     client_addr   text,
-    PRIMARY KEY (id, at)
+    PRIMARY KEY (id, at),
+    CHECK (resident_id IS NULL OR resident_ids IS NULL)
 ) PARTITION BY RANGE (at);
-CREATE INDEX audit_log_residents_idx ON audit_log USING gin (resident_ids);
+-- "who looked at this resident": its own rows by time, and (audit_log_seen) the list reads
+-- that named it
+CREATE INDEX audit_log_resident_idx ON audit_log (resident_id, at DESC, id DESC);
 CREATE INDEX audit_log_user_idx ON audit_log (user_id, at DESC);
-CREATE INDEX audit_log_at_idx ON audit_log (at DESC, id DESC);
+
+-- The index of list reads by resident: one narrow row per resident named in resident_ids,
+-- written by a trigger on audit_log (never by the application, which has no access), so the
+-- newest list reads of a resident are an ordered index scan. (A GIN index on resident_ids
+-- finds them too, but unordered: with thousands of list reads of a resident in a month every
+-- page sorted all of them.) One table, not partitioned: its primary key is the order the trail
+-- reads in (a partitioned one made the planner merge or sort every month); the retention
+-- function deletes its rows with the months it drops.
+CREATE TABLE audit_log_seen (
+    resident_id uuid NOT NULL,
+    at          timestamptz NOT NULL,
+    audit_id    bigint NOT NULL,
+    team_id     uuid,          -- as on the audit row: whose managers may read it
+    facility_id uuid,
+    PRIMARY KEY (resident_id, at, audit_id)
+);
+ALTER TABLE audit_log_seen ENABLE ROW LEVEL SECURITY;
+ALTER TABLE audit_log_seen FORCE ROW LEVEL SECURITY;
+CREATE POLICY audit_log_seen_owner ON audit_log_seen TO CURRENT_USER USING (true) WITH CHECK (true);
 
 -- Monthly partitions audit_log_YYYYMM for every month from p_from to p_to; rows outside them
 -- land in audit_log_default. SECURITY DEFINER (owned by the owner) so the server can make sure
@@ -409,6 +428,8 @@ CREATE FUNCTION audit_log_drop_before(p_before date) RETURNS integer
             EXECUTE format('DROP TABLE %I', p.relname);
             dropped := dropped + 1;
         END LOOP;
+        DELETE FROM audit_log_seen
+         WHERE at < date_trunc('month', p_before)::timestamp AT TIME ZONE 'UTC';
         RETURN dropped;
     END
     $$;
@@ -426,8 +447,7 @@ INSERT INTO audit_log (id, at, user_id, user_name, user_role, org_id, action, re
                        outcome, request_id, client_addr)
     OVERRIDING SYSTEM VALUE
 SELECT id, at, user_id, user_name, user_role, org_id, action, resource_type, resource_id,
-       resident_id, CASE WHEN resident_id IS NOT NULL THEN ARRAY[resident_id] END, team_id,
-       facility_id, purpose, outcome, request_id, client_addr
+       resident_id, NULL, team_id, facility_id, purpose, outcome, request_id, client_addr
   FROM audit_log_unpartitioned;
 SELECT setval(pg_get_serial_sequence('audit_log', 'id'),
               coalesce((SELECT max(id) FROM audit_log), 0) + 1, false);
@@ -439,20 +459,73 @@ CREATE TRIGGER audit_log_no_update BEFORE UPDATE OR DELETE ON audit_log
 CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
     FOR EACH STATEMENT EXECUTE FUNCTION audit_log_immutable();
 
--- The actor's name as it was (as before), and resident_ids for a row about one resident.
-CREATE OR REPLACE FUNCTION audit_log_actor_name() RETURNS trigger
+-- the actor's name as it was (as before)
+CREATE TRIGGER audit_log_actor_name BEFORE INSERT ON audit_log
+    FOR EACH ROW EXECUTE FUNCTION audit_log_actor_name();
+
+-- the list reads into audit_log_seen, once per statement
+CREATE FUNCTION audit_log_index_seen() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp
     AS $$
     BEGIN
-        SELECT name INTO NEW.user_name FROM users WHERE id = NEW.user_id;
-        IF NEW.resident_ids IS NULL AND NEW.resident_id IS NOT NULL THEN
-            NEW.resident_ids := ARRAY[NEW.resident_id];
-        END IF;
-        RETURN NEW;
+        INSERT INTO audit_log_seen (resident_id, at, audit_id, team_id, facility_id)
+        SELECT DISTINCT unnest(n.resident_ids), n.at, n.id, n.team_id, n.facility_id
+          FROM new_rows n WHERE n.resident_ids IS NOT NULL;
+        RETURN NULL;
     END
     $$;
-CREATE TRIGGER audit_log_actor_name BEFORE INSERT ON audit_log
-    FOR EACH ROW EXECUTE FUNCTION audit_log_actor_name();
+CREATE TRIGGER audit_log_index_seen AFTER INSERT ON audit_log
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION audit_log_index_seen();
+
+-- "Who looked at this resident": the trail a manager may read, newest first, a page at a
+-- time: its own rows and the list reads that named it (audit_log_seen, which the application
+-- cannot read). A function, so that it can read that index; it runs as the owner and applies exactly the rule of the
+-- policies audit_read_region and audit_read_facility below (kept side by side here), so it
+-- returns no row the caller could not select; tests/integration/test_audit.c checks both
+-- sides and another team's manager.
+-- PL/pgSQL so the statement is planned once per connection (a SQL function is planned anew
+-- on every call: 30 ms with the partitions); bitmap scans off so the newest list reads are read
+-- in index order and the scan stops at the page, however many there are.
+CREATE FUNCTION audit_trail(p_resident uuid, p_before_at timestamptz, p_before_id bigint,
+                            p_limit integer)
+    RETURNS SETOF audit_log
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path = public, pg_temp SET enable_bitmapscan = off
+    SET max_parallel_workers_per_gather = 0
+    AS $$
+    DECLARE
+        v_role text := app_role();
+        v_org uuid := app_org_id();
+        v_limit integer := least(greatest(p_limit, 1), 1000);
+    BEGIN
+        IF v_role IS NULL OR v_role NOT IN ('region_manager', 'facility_manager') THEN
+            RETURN;
+        END IF;
+        RETURN QUERY
+        SELECT t.* FROM (
+            (SELECT a.* FROM audit_log a
+              WHERE a.resident_id = p_resident
+                AND ((v_role = 'region_manager' AND a.team_id = v_org)
+                     OR (v_role = 'facility_manager' AND a.facility_id = v_org))
+                AND (p_before_at IS NULL OR (a.at, a.id) < (p_before_at, p_before_id))
+              ORDER BY a.at DESC, a.id DESC LIMIT v_limit)
+            UNION ALL
+            -- the page of list reads first, from the index; then their rows
+            (SELECT a.* FROM (
+                    SELECT s.at, s.audit_id FROM audit_log_seen s
+                     WHERE s.resident_id = p_resident
+                       AND ((v_role = 'region_manager' AND s.team_id = v_org)
+                            OR (v_role = 'facility_manager' AND s.facility_id = v_org))
+                       AND (p_before_at IS NULL OR (s.at, s.audit_id) < (p_before_at, p_before_id))
+                     ORDER BY s.at DESC, s.audit_id DESC LIMIT v_limit) s
+               CROSS JOIN LATERAL (SELECT * FROM audit_log x
+                                    WHERE x.id = s.audit_id AND x.at = s.at) a)) t
+         ORDER BY t.at DESC, t.id DESC
+         LIMIT v_limit;
+    END
+    $$;
+REVOKE ALL ON FUNCTION audit_trail(uuid, timestamptz, bigint, integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION audit_trail(uuid, timestamptz, bigint, integer) TO samspil_app;
 
 ALTER TABLE audit_log ENABLE ROW LEVEL SECURITY;
 ALTER TABLE audit_log FORCE ROW LEVEL SECURITY;

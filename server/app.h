@@ -115,7 +115,8 @@ db_outcome app_refuse(app_call *c, const char *action, const char *resource_type
  * named by id_col and resident_col, and team_id and facility_id), written by the same
  * statement: one row per pair (team, facility) with every resident shown in resident_ids, so a
  * page of 50 writes a handful of rows, and "who saw this resident" still finds each of them.
- * resource_id and resident_id are kept when the group holds just one. */
+ * A group of one resident names it in resident_id instead (and its resource_id), as a single
+ * read does (audit_log: never both). */
 #define AUDIT_SHOWN_ROWS(action, resource_type, from, id_col, resident_col, purpose)            \
     "INSERT INTO audit_log (user_id, user_role, org_id, action, resource_type, resource_id, " \
     "  resident_id, resident_ids, team_id, facility_id, purpose, outcome, request_id, "       \
@@ -123,7 +124,8 @@ db_outcome app_refuse(app_call *c, const char *action, const char *resource_type
     "SELECT app_user_id(), app_role(), app_org_id(), '" action "', '" resource_type "', "     \
     "  CASE WHEN count(*) = 1 THEN (array_agg(x." id_col "::text))[1] END, "                   \
     "  CASE WHEN count(DISTINCT x." resident_col ") = 1 THEN (array_agg(x." resident_col      \
-    "))[1] END, array_agg(DISTINCT x." resident_col "), x.team_id, x.facility_id, " purpose   \
+    "))[1] END, CASE WHEN count(DISTINCT x." resident_col ") > 1 THEN array_agg(DISTINCT x."  \
+    resident_col ") END, x.team_id, x.facility_id, " purpose                                   \
     ", 'allowed', nullif(current_setting('app.request_id', true), ''), "                      \
     "  nullif(current_setting('app.client_addr', true), '') FROM " from                       \
     " GROUP BY x.team_id, x.facility_id"

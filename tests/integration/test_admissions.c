@@ -59,7 +59,7 @@ static long audit_residents(const it_response *r, const char *outcome)
     char *rid = it_header(r, "X-Request-Id");
     ck_assert_ptr_nonnull(rid);
     const char *p[] = {rid, outcome};
-    long n = owner_count("SELECT count(DISTINCT u) FROM audit_log, unnest(resident_ids) u "
+    long n = owner_count("SELECT count(DISTINCT u) FROM audit_log, unnest(coalesce(resident_ids, ARRAY[resident_id])) u "
                          "WHERE request_id = $1 AND outcome = $2",
                          2, p);
     free(rid);

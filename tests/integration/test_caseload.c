@@ -77,7 +77,7 @@ static long audit_residents(const it_response *r, const char *outcome)
     PGconn *db = it_db_owner();
     const char *p[] = {rid, outcome};
     char *v = it_db_value_params(db,
-                                 "SELECT count(DISTINCT u) FROM audit_log, unnest(resident_ids) u "
+                                 "SELECT count(DISTINCT u) FROM audit_log, unnest(coalesce(resident_ids, ARRAY[resident_id])) u "
                                  "WHERE request_id = $1 AND outcome = $2",
                                  2, p);
     ck_assert_ptr_nonnull(v);

@@ -179,7 +179,7 @@ static long audit_residents(const it_response *r, const char *resource_type)
     char *rid = it_header(r, "X-Request-Id");
     ck_assert_ptr_nonnull(rid);
     const char *p[] = {rid, resource_type};
-    long n = count_sql("SELECT count(DISTINCT u) FROM audit_log, unnest(resident_ids) u "
+    long n = count_sql("SELECT count(DISTINCT u) FROM audit_log, unnest(coalesce(resident_ids, ARRAY[resident_id])) u "
                        "WHERE request_id = $1 "
                        "AND resource_type = $2 AND outcome = 'allowed'",
                        2, p);

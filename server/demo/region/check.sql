@@ -517,15 +517,14 @@ SELECT 'audit', x.rule, x.bad
        ('audit_log_actor_name: user_name is the actor''s name', s.name),
        ('app_begin: the actor''s role and organisation are the account''s', s.who),
        ('audit_write: a resident''s row carries the resident''s team and facility', s.scope)) AS x (rule, bad);
--- (a later migration's audit_log_actor_name fills resident_ids from resident_id)
+-- (migration 0060: a row names one resident in resident_id, or several in resident_ids)
 DO $$
 BEGIN
     IF EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = 'audit_log'::regclass
                   AND attname = 'resident_ids' AND NOT attisdropped) THEN
         EXECUTE $q$INSERT INTO region_check
-                   SELECT 'audit', 'audit_log_actor_name: resident_ids holds the resident', count(*)
-                     FROM audit_log WHERE resident_id IS NOT NULL
-                      AND NOT coalesce(resident_id = ANY (resident_ids), false)$q$;
+                   SELECT 'audit', 'audit rows: one resident in resident_id or several in resident_ids, not both', count(*)
+                     FROM audit_log WHERE resident_id IS NOT NULL AND resident_ids IS NOT NULL$q$;
     END IF;
 END
 $$;
