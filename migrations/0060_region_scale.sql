@@ -538,3 +538,85 @@ CREATE POLICY audit_read_region ON audit_log FOR SELECT TO samspil_app
 CREATE POLICY audit_read_facility ON audit_log FOR SELECT TO samspil_app
     USING ((SELECT app_role()) = 'facility_manager' AND facility_id = (SELECT app_org_id()));
 CREATE POLICY audit_owner ON audit_log TO CURRENT_USER USING (true) WITH CHECK (true);
+
+-- ---- 6. the caseload's facts kept on the resident ----
+
+-- The last held conversation and the latest admission, written by triggers when those rows
+-- change, so the caseload, the board and a resident's page read them with the resident
+-- instead of two index probes per resident (28 us each at region scale, measured). Both
+-- sides of a pair read conversations and admissions alike, so the columns show nothing a
+-- reader of the resident could not see. The request for a talk is kept only as far as the
+-- team may see it (the week of the last sent Monday mail that asked); the facility's own
+-- drafts are read from monday_entries as before.
+ALTER TABLE residents
+    ADD COLUMN last_held_at timestamptz,
+    ADD COLUMN admission_from timestamptz,     -- the open admission, else the latest one
+    ADD COLUMN admission_until timestamptz,
+    ADD COLUMN talk_shared_week text;
+
+CREATE FUNCTION resident_refresh_facts(p_resident uuid) RETURNS void
+    LANGUAGE sql SECURITY DEFINER SET search_path = public, pg_temp
+    AS $$
+        UPDATE residents r
+           SET last_held_at = (SELECT max(c.occurred_at) FROM conversations c
+                                WHERE c.resident_id = r.id AND c.outcome = 'held'),
+               admission_from = a.admitted_at, admission_until = a.discharged_at
+          FROM (SELECT 1) one
+          LEFT JOIN LATERAL (SELECT x.admitted_at, x.discharged_at FROM admissions x
+                              WHERE x.resident_id = p_resident
+                              ORDER BY (x.discharged_at IS NULL) DESC, x.admitted_at DESC
+                              LIMIT 1) a ON true
+         WHERE r.id = p_resident
+    $$;
+REVOKE ALL ON FUNCTION resident_refresh_facts(uuid) FROM PUBLIC;
+
+CREATE FUNCTION residents_facts_changed() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp
+    AS $$
+    BEGIN
+        PERFORM resident_refresh_facts(NEW.resident_id);
+        IF TG_OP = 'UPDATE' AND OLD.resident_id IS DISTINCT FROM NEW.resident_id THEN
+            PERFORM resident_refresh_facts(OLD.resident_id);
+        END IF;
+        RETURN NULL;
+    END
+    $$;
+CREATE TRIGGER conversations_5_resident_facts
+    AFTER INSERT OR UPDATE OF outcome, occurred_at, resident_id ON conversations
+    FOR EACH ROW EXECUTE FUNCTION residents_facts_changed();
+CREATE TRIGGER admissions_resident_facts
+    AFTER INSERT OR UPDATE OF admitted_at, discharged_at, resident_id ON admissions
+    FOR EACH ROW EXECUTE FUNCTION residents_facts_changed();
+
+-- A sent Monday mail shares its requests for a talk with the team (entries are frozen then).
+CREATE FUNCTION monday_mails_share_talks() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp
+    AS $$
+    BEGIN
+        UPDATE residents r SET talk_shared_week = NEW.iso_week
+          FROM monday_entries e
+         WHERE e.facility_id = NEW.facility_id AND e.iso_week = NEW.iso_week AND e.needs_talk
+           AND r.id = e.resident_id
+           AND (r.talk_shared_week IS NULL OR r.talk_shared_week < NEW.iso_week);
+        RETURN NULL;
+    END
+    $$;
+CREATE TRIGGER monday_mails_share_talks AFTER INSERT OR UPDATE OF sent_at ON monday_mails
+    FOR EACH ROW WHEN (NEW.sent_at IS NOT NULL) EXECUTE FUNCTION monday_mails_share_talks();
+
+-- the facts of the rows there are
+UPDATE residents r
+   SET last_held_at = (SELECT max(c.occurred_at) FROM conversations c
+                        WHERE c.resident_id = r.id AND c.outcome = 'held'),
+       admission_from = a.admitted_at, admission_until = a.discharged_at,
+       talk_shared_week = (SELECT max(e.iso_week) FROM monday_entries e
+                             JOIN monday_mails m ON m.facility_id = e.facility_id
+                                                AND m.iso_week = e.iso_week
+                            WHERE e.resident_id = r.id AND e.needs_talk
+                              AND m.sent_at IS NOT NULL)
+  FROM residents r2
+  LEFT JOIN LATERAL (SELECT x.admitted_at, x.discharged_at FROM admissions x
+                      WHERE x.resident_id = r2.id
+                      ORDER BY (x.discharged_at IS NULL) DESC, x.admitted_at DESC
+                      LIMIT 1) a ON true
+ WHERE r2.id = r.id;

@@ -15,15 +15,18 @@
 #include "handlers.h"
 #include "routes.h"
 
-/* The same tests as the SQL functions resident_talk_requested() and resident_admitted_now()
- * (migration 0030), written out: PostgreSQL never inlines a scalar SQL function whose body
- * has a subquery, and re-planning them per call cost 0.5 ms per caseload page. */
-#define TALK_REQUESTED(id)                                                                    \
-    "coalesce((SELECT e.needs_talk FROM monday_entries e WHERE e.resident_id = " id           \
-    " AND e.iso_week = to_char(current_date, 'IYYY-\"W\"IW')), false)"
-#define ADMITTED_NOW(id)                                                                      \
-    "EXISTS (SELECT 1 FROM admissions a WHERE a.resident_id = " id                            \
-    " AND a.admitted_at <= now() AND (a.discharged_at IS NULL OR a.discharged_at > now()))"
+/* This week's request for a talk as the caller may see it: the team once the Monday mail that
+ * asked is sent (residents.talk_shared_week, kept by a trigger, migration 0060), the facility
+ * from its own entry (draft or sent). Whether the resident is admitted now, from the open or
+ * latest admission kept on the resident (admission_from/until). */
+#define TALK_REQUESTED(p)                                                                     \
+    "CASE WHEN (SELECT app_is_facility()) THEN coalesce((SELECT e.needs_talk "                \
+    "  FROM monday_entries e WHERE e.resident_id = " p ".id "                                 \
+    "  AND e.iso_week = to_char(current_date, 'IYYY-\"W\"IW')), false) "                      \
+    "ELSE coalesce(" p ".talk_shared_week = to_char(current_date, 'IYYY-\"W\"IW'), false) END"
+#define ADMITTED_NOW(p)                                                                       \
+    "coalesce(" p ".admission_from <= now() AND (" p ".admission_until IS NULL OR "           \
+    p ".admission_until > now()), false)"
 
 /* RFC 3339 in UTC with microseconds: also the sort key of time-ordered cursors. */
 #define RFC3339(x) "to_char((" x ") AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
@@ -32,38 +35,53 @@
     "r.id, r.name, r.date_of_birth, r.facility_id, r.team_id, r.contact_person_id, "          \
     "r.responsible_clinician_id, r.status, r.version, r.created_at, r.updated_at, "           \
     "r.intensity, r.safety_risk, r.safety_note, r.safety_assessed_by, "                       \
-    RFC3339("r.safety_assessed_at") " AS safety_assessed_at, r.discharged_at"
+    RFC3339("r.safety_assessed_at") " AS safety_assessed_at, r.discharged_at, "               \
+    "r.last_held_at, r.admission_from, r.admission_until, r.talk_shared_week"
+
+/* What the rows of a CTE (page or one) need besides themselves, looked up once for the page
+ * rather than once per resident: the names of their people and organisations, the planned
+ * visits ahead of their pairs and who is on those visits' agendas. Everything under the
+ * caller's row-level security. */
+#define CASELOAD_CTES(src)                                                                    \
+    "pairs AS (SELECT DISTINCT team_id, facility_id FROM " src "), "                          \
+    "upcoming AS (SELECT v.id, v.starts_at, v.kind, v.team_id, v.facility_id FROM visits v "  \
+    "  JOIN pairs pr ON v.facility_id = pr.facility_id AND v.team_id = pr.team_id "           \
+    "  WHERE v.status = 'planned' AND v.starts_at >= now()), "                                \
+    "on_agenda AS MATERIALIZED (SELECT a.resident_id, u.id, u.starts_at, u.kind "             \
+    "  FROM upcoming u "                                                                      \
+    "  JOIN visit_agenda a ON a.visit_id = u.id), "                                           \
+    "people AS (SELECT u.id, u.name FROM users u WHERE u.id = ANY (ARRAY("                    \
+    "  SELECT contact_person_id FROM " src " UNION SELECT responsible_clinician_id FROM " src \
+    "  UNION SELECT safety_assessed_by FROM " src "))), "                                     \
+    "orgs AS (SELECT o.id, o.name FROM organizations o WHERE o.id = ANY (ARRAY("              \
+    "  SELECT facility_id FROM " src " UNION SELECT team_id FROM " src "))) "
 
 /* Names of the people and organisations of the residents in p. */
 #define RESIDENT_NAMES                                                                        \
     "cp.name AS contact_person_name, rc.name AS clinician_name, sa.name AS safety_assessor_name, " \
     "  f.name AS facility_name, t.name AS team_name "
 #define RESIDENT_JOINS                                                                        \
-    "LEFT JOIN users cp ON cp.id = p.contact_person_id "                                      \
-    "LEFT JOIN users rc ON rc.id = p.responsible_clinician_id "                               \
-    "LEFT JOIN users sa ON sa.id = p.safety_assessed_by "                                     \
-    "JOIN organizations f ON f.id = p.facility_id JOIN organizations t ON t.id = p.team_id "
+    "LEFT JOIN people cp ON cp.id = p.contact_person_id "                                     \
+    "LEFT JOIN people rc ON rc.id = p.responsible_clinician_id "                              \
+    "LEFT JOIN people sa ON sa.id = p.safety_assessed_by "                                    \
+    "JOIN orgs f ON f.id = p.facility_id JOIN orgs t ON t.id = p.team_id "
 
-/* The caseload extras of a resident p, computed only for the rows of a page: the next
+/* The caseload extras of a resident p, computed for the rows of a page only: the next
  * planned conversation (the next planned visit that has the resident on its agenda, else
- * the next planned visit of the pair), the last held conversation, this week's Monday-mail
- * request for a talk and whether the resident is admitted now. Everything under the
- * caller's row-level security. */
+ * the next planned visit of the pair), and from the resident's kept facts the last held
+ * conversation, this week's request for a talk and whether the resident is admitted now. */
 #define CASELOAD_EXTRAS                                                                       \
     ", coalesce(ag.id, nx.id) AS next_visit_id, "                                             \
     RFC3339("coalesce(ag.starts_at, nx.starts_at)") " AS next_visit_at, "                     \
     "  coalesce(ag.kind, nx.kind) AS next_visit_kind, (ag.id IS NOT NULL) AS next_on_agenda, " \
-    RFC3339("(SELECT max(cv.occurred_at) FROM conversations cv "                              \
-            "  WHERE cv.resident_id = p.id AND cv.outcome = 'held')") " AS last_held_at, "   \
-    "  " TALK_REQUESTED("p.id") " AS talk_requested_this_week, " \
-    "  " ADMITTED_NOW("p.id") " AS admitted "
+    RFC3339("p.last_held_at") " AS last_held_at_text, "                                       \
+    "  " TALK_REQUESTED("p") " AS talk_requested_this_week, " ADMITTED_NOW("p") " AS admitted "
 #define CASELOAD_JOINS                                                                        \
-    "LEFT JOIN LATERAL (SELECT v.id, v.starts_at, v.kind FROM visit_agenda a "                \
-    "  JOIN visits v ON v.id = a.visit_id WHERE a.resident_id = p.id AND v.status = 'planned' " \
-    "  AND v.starts_at >= now() ORDER BY v.starts_at, v.id LIMIT 1) ag ON true "              \
-    "LEFT JOIN LATERAL (SELECT v.id, v.starts_at, v.kind FROM visits v "                      \
-    "  WHERE v.team_id = p.team_id AND v.facility_id = p.facility_id AND v.status = 'planned' " \
-    "  AND v.starts_at >= now() ORDER BY v.starts_at, v.id LIMIT 1) nx ON ag.id IS NULL "
+    "LEFT JOIN LATERAL (SELECT x.id, x.starts_at, x.kind FROM on_agenda x "                   \
+    "  WHERE x.resident_id = p.id ORDER BY x.starts_at, x.id LIMIT 1) ag ON true "            \
+    "LEFT JOIN LATERAL (SELECT x.id, x.starts_at, x.kind FROM upcoming x "                    \
+    "  WHERE x.team_id = p.team_id AND x.facility_id = p.facility_id "                        \
+    "  ORDER BY x.starts_at, x.id LIMIT 1) nx ON ag.id IS NULL "
 
 static const db_stmt resident_stmts[] = {
     {"residents_list",
@@ -76,18 +94,21 @@ static const db_stmt resident_stmts[] = {
      "    AND ($8::text IS NULL OR r.status = $8) "
      "  ORDER BY r.name, r.id LIMIT $3::integer + 1), "
      "shown AS (SELECT * FROM page ORDER BY name, id LIMIT $3::integer), "
-     "audit AS (" AUDIT_SHOWN_ROWS("search", "resident", "shown x", "id", "id", "$4") ") "
+     "audit AS (" AUDIT_SHOWN_ROWS("search", "resident", "shown x", "id", "id", "$4") "), "
+     CASELOAD_CTES("page")
      "SELECT p.*, " RESIDENT_NAMES CASELOAD_EXTRAS
      "FROM page p " RESIDENT_JOINS CASELOAD_JOINS
      "ORDER BY p.name, p.id"},
     {"residents_get",
      "WITH one AS (SELECT " RESIDENT_COLUMNS " FROM residents r WHERE r.id = $1::uuid), "
-     "audit AS (" AUDIT_SHOWN_ROWS("read", "resident", "one x", "id", "id", "$2") ") "
+     "audit AS (" AUDIT_SHOWN_ROWS("read", "resident", "one x", "id", "id", "$2") "), "
+     CASELOAD_CTES("one")
      "SELECT p.*, " RESIDENT_NAMES CASELOAD_EXTRAS
      "FROM one p " RESIDENT_JOINS CASELOAD_JOINS},
     /* the same without an audit row: the reply to a change, audited as the change */
     {"residents_one",
-     "WITH one AS (SELECT " RESIDENT_COLUMNS " FROM residents r WHERE r.id = $1::uuid) "
+     "WITH one AS (SELECT " RESIDENT_COLUMNS " FROM residents r WHERE r.id = $1::uuid), "
+     CASELOAD_CTES("one")
      "SELECT p.*, " RESIDENT_NAMES CASELOAD_EXTRAS
      "FROM one p " RESIDENT_JOINS CASELOAD_JOINS},
     {"residents_facility",
@@ -144,11 +165,12 @@ static const db_stmt resident_stmts[] = {
      "  WHERE r.status = 'active' "
      "    AND ($1::text IS NULL OR (r.name, r.id) > ($1, $2::uuid)) "
      "    AND (r.intensity = 'intensive' "
-     "         OR " TALK_REQUESTED("r.id") " "
-     "         OR " ADMITTED_NOW("r.id") ") "
+     "         OR " TALK_REQUESTED("r") " "
+     "         OR " ADMITTED_NOW("r") ") "
      "  ORDER BY r.name, r.id LIMIT $3::integer + 1), "
      "shown AS (SELECT * FROM page ORDER BY name, id LIMIT $3::integer), "
-     "audit AS (" AUDIT_SHOWN_ROWS("search", "resident", "shown x", "id", "id", "$4") ") "
+     "audit AS (" AUDIT_SHOWN_ROWS("search", "resident", "shown x", "id", "id", "$4") "), "
+     CASELOAD_CTES("page")
      "SELECT p.*, " RESIDENT_NAMES CASELOAD_EXTRAS ", "
      RFC3339("ic.changed_at") " AS intensity_changed_at, ic.reason AS intensity_reason, "
      "  ls.body AS latest_summary, " RFC3339("ls.occurred_at") " AS latest_summary_at, "
@@ -209,7 +231,7 @@ static json_t *resident_json(const PGresult *r, int i)
     json_object_set_new(safety, "assessed_at", app_jstr(r, i, "safety_assessed_at"));
     json_object_set_new(o, "safety", safety);
     json_object_set_new(o, "next_planned_conversation", next_conversation_json(r, i));
-    json_object_set_new(o, "last_held_conversation_at", app_jstr(r, i, "last_held_at"));
+    json_object_set_new(o, "last_held_conversation_at", app_jstr(r, i, "last_held_at_text"));
     json_object_set_new(o, "talk_requested_this_week",
                         app_jbool(r, i, "talk_requested_this_week"));
     json_object_set_new(o, "admitted", app_jbool(r, i, "admitted"));

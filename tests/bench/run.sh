@@ -21,7 +21,7 @@
 # Usage: tests/bench/run.sh [--rounds N] [--duration SECONDS] [--connections N] [--warmup SECONDS]
 #   defaults: 3 rounds of 5 s per benchmark, wrk -t2 -c64, 2 s warm-up before round 1
 #   BENCH_SCALE=small|region names the data set (./dev bench --scale sets it);
-#   BENCH_WORKERS the server's WORKER_THREADS (default 4), BENCH_POOL its DB_POOL_SIZE.
+#   BENCH_WORKERS the server's WORKER_THREADS (default 2), BENCH_POOL its DB_POOL_SIZE.
 # Results: printed, and written to build/bench/results-SCALE.txt and results-latest.txt (raw
 # outputs in build/bench/).
 set -euo pipefail
@@ -30,7 +30,7 @@ ROUNDS=${BENCH_ROUNDS:-3}
 DURATION=${BENCH_DURATION:-5}
 CONNECTIONS=${BENCH_CONNECTIONS:-64}
 WARMUP=${BENCH_WARMUP:-2}
-WORKERS=${BENCH_WORKERS:-4}   # MHD thread pool of the servers under test
+WORKERS=${BENCH_WORKERS:-2}   # MHD thread pool of the servers under test (the server's default here: cores)
 POOL=${BENCH_POOL:-$((WORKERS + 2))}
 SCALE=${BENCH_SCALE:-small}
 WRK_THREADS=2
@@ -82,7 +82,7 @@ PYTHON=$(command -v /usr/bin/python3 || command -v python3 || true)
 [[ -n $PYTHON ]] || die "python3 is needed (free ports, statement extraction)"
 
 mkdir -p "$OUT"
-rm -rf "$OUT/pgbench" "$OUT"/wrk-*.txt "$OUT"/pgbench-*.txt
+rm -rf "$OUT/pgbench" "$OUT"/wrk-*.txt "$OUT"/pgbench-*.txt "$OUT/rss-samples.txt"
 mkdir -p "$OUT/pgbench"
 
 # ---------------------------------------------------------------------------
@@ -394,7 +394,13 @@ for (( round = 1; round <= ROUNDS; round++ )); do
   s0=$(steal_ticks) t0=$(date +%s.%N)
   run_wrk healthz "$round" "$BASE/healthz"
   before=$(psql_owner -c 'SELECT count(*) FROM audit_log')
+  # the server's resident memory while it serves the caseload, sampled every 0.2 s
+  ( while kill -0 "$SAMSPIL_PID" 2>/dev/null; do
+      awk '/^VmRSS/ {print $2}' "/proc/$SAMSPIL_PID/status"; sleep 0.2
+    done ) >>"$OUT/rss-samples.txt" 2>/dev/null &
+  RSS_SAMPLER=$!
   run_wrk residents "$round" "$BASE$RES_PATH" -H "$AUTH"
+  kill "$RSS_SAMPLER" 2>/dev/null || true; wait "$RSS_SAMPLER" 2>/dev/null || true
   after=$(psql_owner -c 'SELECT count(*) FROM audit_log')
   AUDIT_ROWS=$((AUDIT_ROWS + after - before)) AUDIT_REQUESTS=$((AUDIT_REQUESTS + WRK_REQUESTS))
   run_wrk bare "$round" "$BARE/"
@@ -417,8 +423,9 @@ done
 DB_NOTE=$(psql_owner -c "SELECT format('audit_log has %s rows at the end; autovacuum ran %s times and autoanalyze %s times on it',
     (SELECT count(*) FROM audit_log), autovacuum_count, autoanalyze_count)
   FROM pg_stat_user_tables WHERE relid = 'audit_log'::regclass")
-RSS_NOTE=$(awk '/^VmHWM/ {h = $2} /^VmRSS/ {r = $2} END { printf "peak %.1f MiB, now %.1f MiB", h / 1024, r / 1024 }' \
-  "/proc/$SAMSPIL_PID/status" 2>/dev/null || echo "unknown")
+RSS_NOTE=$(sort -n "$OUT/rss-samples.txt" 2>/dev/null | awk '{v[NR] = $1} END {
+  if (NR) printf "%.1f MiB at most under the caseload load (median %.1f MiB, %d samples)", v[NR] / 1024, v[int((NR + 1) / 2)] / 1024, NR; else printf "not sampled" }')
+RSS_NOTE+="; high-water mark $(awk '/^VmHWM/ {printf "%.1f MiB", $2 / 1024}' "/proc/$SAMSPIL_PID/status" 2>/dev/null) (includes a log-in's Argon2id working memory, 64 MiB for a moment)"
 say "every page's requests, as the roles that use them (tests/bench/pages.mjs, $SCALE)"
 PAGES_TABLE=""
 if command -v node >/dev/null 2>&1; then

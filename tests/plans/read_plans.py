@@ -23,6 +23,42 @@ def entries(text):
         yield "\n".join(cur)
 
 
+def nodes_of(plan):
+    """The plan's nodes as (line index, indent, parent index, position among siblings), from
+    EXPLAIN's text layout: a node line starts with "->" (the root with no arrow); its children
+    follow, indented further, outer child first."""
+    nodes = []
+    stack = []  # (indent, node number)
+    for n, line in enumerate(plan):
+        if "(cost=" not in line:
+            continue
+        arrow = line.find("->")
+        indent = arrow if arrow >= 0 else -1
+        while stack and stack[-1][0] >= indent:
+            stack.pop()
+        parent = stack[-1][1] if stack else None
+        sib = sum(1 for x in nodes if x[2] == parent) if parent is not None else 0
+        nodes.append((n, indent, parent, sib))
+        stack.append((indent, len(nodes) - 1))
+    return nodes
+
+
+def runs_once(plan, nodes, k):
+    """Whether node k runs once per execution of the statement: it is not below the inner
+    side of a nested loop, nor inside a (correlated) SubPlan."""
+    while nodes[k][2] is not None:
+        parent = nodes[k][2]
+        pline = plan[nodes[parent][0]]
+        if "Nested Loop" in pline and nodes[k][3] > 0:
+            return False
+        # a SubPlan label between parent and child marks a per-row subplan
+        for line in plan[nodes[parent][0] + 1:nodes[k][0]]:
+            if line.strip().startswith("SubPlan"):
+                return False
+        k = parent
+    return True
+
+
 def main():
     log = open(sys.argv[1], encoding="utf-8", errors="replace").read()
     funcs = [f.strip() for f in open(sys.argv[2]) if f.strip()]
@@ -43,16 +79,25 @@ def main():
         plan = lines[i:]
         for line in plan:
             m = SEQ.search(line)
-            if m:
+            # an empty relation (a partition for months to come) costs nothing and is not read
+            if m and "cost=0.00..0.00 " not in line:
                 bad.append(f"sequential scan of {m.group(1)}: {line.strip()}\n      in: {query}")
         if fcall:
-            below_root = False
-            for line in plan:
-                if "->" in line:
-                    below_root = True
+            nodes = nodes_of(plan)
+            for n, line in enumerate(plan):
                 m = fcall.search(line)
-                if m and below_root:
-                    bad.append(f"PL/pgSQL {m.group(1)}() per row: {line.strip()}\n      in: {query}")
+                if not m:
+                    continue
+                # the node the line belongs to: the last node line at or before it
+                k = max((j for j, x in enumerate(nodes) if x[0] <= n), default=None)
+                if k is None:
+                    continue
+                node_line = plan[nodes[k][0]]
+                if k == 0 and "Function Scan" not in node_line and "->" not in line:
+                    continue  # in the root's own output: once per statement
+                if "Function Scan" in node_line and runs_once(plan, nodes, k):
+                    continue  # a function in FROM, scanned once
+                bad.append(f"PL/pgSQL {m.group(1)}() per row: {line.strip()}\n      in: {query}")
     print(f"plans read: {plans}")
     if plans == 0:
         print("no plans in the log: is auto_explain loaded?", file=sys.stderr)
