@@ -605,18 +605,19 @@ CREATE TRIGGER monday_mails_share_talks AFTER INSERT OR UPDATE OF sent_at ON mon
     FOR EACH ROW WHEN (NEW.sent_at IS NOT NULL) EXECUTE FUNCTION monday_mails_share_talks();
 
 -- the facts of the rows there are
+WITH held AS (SELECT c.resident_id, max(c.occurred_at) AS at FROM conversations c
+               WHERE c.outcome = 'held' GROUP BY c.resident_id),
+     adm AS (SELECT DISTINCT ON (a.resident_id) a.resident_id, a.admitted_at, a.discharged_at
+               FROM admissions a
+              ORDER BY a.resident_id, (a.discharged_at IS NULL) DESC, a.admitted_at DESC),
+     talk AS (SELECT e.resident_id, max(e.iso_week) AS week FROM monday_entries e
+                JOIN monday_mails m ON m.facility_id = e.facility_id AND m.iso_week = e.iso_week
+               WHERE e.needs_talk AND m.sent_at IS NOT NULL GROUP BY e.resident_id)
 UPDATE residents r
-   SET last_held_at = (SELECT max(c.occurred_at) FROM conversations c
-                        WHERE c.resident_id = r.id AND c.outcome = 'held'),
-       admission_from = a.admitted_at, admission_until = a.discharged_at,
-       talk_shared_week = (SELECT max(e.iso_week) FROM monday_entries e
-                             JOIN monday_mails m ON m.facility_id = e.facility_id
-                                                AND m.iso_week = e.iso_week
-                            WHERE e.resident_id = r.id AND e.needs_talk
-                              AND m.sent_at IS NOT NULL)
+   SET last_held_at = held.at, admission_from = adm.admitted_at,
+       admission_until = adm.discharged_at, talk_shared_week = talk.week
   FROM residents r2
-  LEFT JOIN LATERAL (SELECT x.admitted_at, x.discharged_at FROM admissions x
-                      WHERE x.resident_id = r2.id
-                      ORDER BY (x.discharged_at IS NULL) DESC, x.admitted_at DESC
-                      LIMIT 1) a ON true
+  LEFT JOIN held ON held.resident_id = r2.id
+  LEFT JOIN adm ON adm.resident_id = r2.id
+  LEFT JOIN talk ON talk.resident_id = r2.id
  WHERE r2.id = r.id;
