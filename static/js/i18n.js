@@ -73,7 +73,10 @@ export function isoWeek(date = new Date()) {
 
 /** The day (YYYY-MM-DD, Copenhagen) of a time; today without one. */
 export function dayISO(v = new Date()) {
-  return new Intl.DateTimeFormat('en-CA', { timeZone: TZ, year: 'numeric', month: '2-digit', day: '2-digit' }).format(toDate(v));
+  // formatToParts, never a formatted string: en-CA is YYYY-MM-DD with newer ICU, MM/DD/YYYY with ICU 72
+  const p = Object.fromEntries(new Intl.DateTimeFormat('en-US', { timeZone: TZ, year: 'numeric', month: '2-digit', day: '2-digit' })
+    .formatToParts(toDate(v)).map((x) => [x.type, x.value]));
+  return `${p.year}-${p.month}-${p.day}`;
 }
 /** Today as YYYY-MM-DD in Copenhagen. */
 export function todayISO() { return dayISO(); }

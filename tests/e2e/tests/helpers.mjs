@@ -80,7 +80,10 @@ export async function apiLogin(email, password = PASSWORD) {
 }
 
 export function isoWeek(date = new Date()) {
-  const parts = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Copenhagen', year: 'numeric', month: '2-digit', day: '2-digit' }).format(date).split('-').map(Number);
+  // the Copenhagen day from formatToParts (a formatted string differs between ICU versions)
+  const p = Object.fromEntries(new Intl.DateTimeFormat('en-US', { timeZone: 'Europe/Copenhagen', year: 'numeric', month: '2-digit', day: '2-digit' })
+    .formatToParts(date).map((x) => [x.type, x.value]));
+  const parts = [Number(p.year), Number(p.month), Number(p.day)];
   const d = new Date(Date.UTC(parts[0], parts[1] - 1, parts[2]));
   const day = d.getUTCDay() || 7;
   d.setUTCDate(d.getUTCDate() + 4 - day);
