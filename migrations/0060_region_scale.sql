@@ -10,8 +10,9 @@
 --    anew for every admission of a list).
 -- 4. Reports read only the period asked for, with index ranges.
 -- 5. The audit log: one row per request and pair (team, facility) for list reads, with the
---    residents shown in resident_ids (GIN-indexed), single reads as before in resident_id
---    (B-tree by time), and monthly partitions.
+--    residents shown in resident_ids (and indexed by resident in audit_log_seen), single
+--    reads as before in resident_id (B-tree by time), and monthly partitions.
+-- 6. The caseload's per-resident facts kept on the resident.
 
 -- ---- 1. identity read once, compared on an indexed column ----
 
@@ -554,19 +555,46 @@ ALTER TABLE residents
     ADD COLUMN admission_until timestamptz,
     ADD COLUMN talk_shared_week text;
 
+-- The facts as the rows say they are now: what the triggers keep, what the backfill (here and
+-- in server/demo/region/generate.sql) writes, and what server/demo/region/check.sql compares
+-- the kept columns with. Owner only.
+CREATE VIEW resident_facts_now AS
+SELECT r.id AS resident_id,
+       (SELECT max(c.occurred_at) FROM conversations c
+         WHERE c.resident_id = r.id AND c.outcome = 'held') AS last_held_at,
+       a.admitted_at AS admission_from, a.discharged_at AS admission_until,
+       (SELECT max(e.iso_week) FROM monday_entries e
+          JOIN monday_mails m ON m.facility_id = e.facility_id AND m.iso_week = e.iso_week
+         WHERE e.resident_id = r.id AND e.needs_talk AND m.sent_at IS NOT NULL)
+           AS talk_shared_week
+  FROM residents r
+  LEFT JOIN LATERAL (SELECT x.admitted_at, x.discharged_at FROM admissions x
+                      WHERE x.resident_id = r.id
+                      ORDER BY (x.discharged_at IS NULL) DESC, x.admitted_at DESC
+                      LIMIT 1) a ON true;
+REVOKE ALL ON resident_facts_now FROM PUBLIC;
+
+-- Writes the facts of one resident, or of every resident (NULL). PL/pgSQL, so each branch is
+-- planned once per connection and the one-resident update is an index probe (0.1 ms), not a
+-- scan under "p IS NULL OR id = p".
 CREATE FUNCTION resident_refresh_facts(p_resident uuid) RETURNS void
-    LANGUAGE sql SECURITY DEFINER SET search_path = public, pg_temp
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp
     AS $$
-        UPDATE residents r
-           SET last_held_at = (SELECT max(c.occurred_at) FROM conversations c
-                                WHERE c.resident_id = r.id AND c.outcome = 'held'),
-               admission_from = a.admitted_at, admission_until = a.discharged_at
-          FROM (SELECT 1) one
-          LEFT JOIN LATERAL (SELECT x.admitted_at, x.discharged_at FROM admissions x
-                              WHERE x.resident_id = p_resident
-                              ORDER BY (x.discharged_at IS NULL) DESC, x.admitted_at DESC
-                              LIMIT 1) a ON true
-         WHERE r.id = p_resident
+    BEGIN
+        IF p_resident IS NULL THEN
+            UPDATE residents r
+               SET last_held_at = f.last_held_at, admission_from = f.admission_from,
+                   admission_until = f.admission_until, talk_shared_week = f.talk_shared_week
+              FROM resident_facts_now f
+             WHERE f.resident_id = r.id;
+        ELSE
+            UPDATE residents r
+               SET last_held_at = f.last_held_at, admission_from = f.admission_from,
+                   admission_until = f.admission_until, talk_shared_week = f.talk_shared_week
+              FROM resident_facts_now f
+             WHERE r.id = p_resident AND f.resident_id = p_resident;
+        END IF;
+    END
     $$;
 REVOKE ALL ON FUNCTION resident_refresh_facts(uuid) FROM PUBLIC;
 
@@ -605,19 +633,14 @@ CREATE TRIGGER monday_mails_share_talks AFTER INSERT OR UPDATE OF sent_at ON mon
     FOR EACH ROW WHEN (NEW.sent_at IS NOT NULL) EXECUTE FUNCTION monday_mails_share_talks();
 
 -- the facts of the rows there are
-WITH held AS (SELECT c.resident_id, max(c.occurred_at) AS at FROM conversations c
-               WHERE c.outcome = 'held' GROUP BY c.resident_id),
-     adm AS (SELECT DISTINCT ON (a.resident_id) a.resident_id, a.admitted_at, a.discharged_at
-               FROM admissions a
-              ORDER BY a.resident_id, (a.discharged_at IS NULL) DESC, a.admitted_at DESC),
-     talk AS (SELECT e.resident_id, max(e.iso_week) AS week FROM monday_entries e
-                JOIN monday_mails m ON m.facility_id = e.facility_id AND m.iso_week = e.iso_week
-               WHERE e.needs_talk AND m.sent_at IS NOT NULL GROUP BY e.resident_id)
-UPDATE residents r
-   SET last_held_at = held.at, admission_from = adm.admitted_at,
-       admission_until = adm.discharged_at, talk_shared_week = talk.week
-  FROM residents r2
-  LEFT JOIN held ON held.resident_id = r2.id
-  LEFT JOIN adm ON adm.resident_id = r2.id
-  LEFT JOIN talk ON talk.resident_id = r2.id
- WHERE r2.id = r.id;
+SELECT resident_refresh_facts(NULL);
+
+-- The caseload's question as a function (migration 0030), now from the kept facts, the same
+-- test as the statements in server/residents.c.
+CREATE OR REPLACE FUNCTION resident_admitted_now(resident uuid) RETURNS boolean
+    LANGUAGE sql STABLE SECURITY INVOKER
+    AS $$
+        SELECT coalesce((SELECT r.admission_from <= now()
+                                AND (r.admission_until IS NULL OR r.admission_until > now())
+                           FROM residents r WHERE r.id = resident), false)
+    $$;

@@ -209,6 +209,75 @@ START_TEST(test_trail_pages)
 }
 END_TEST
 
+/* How many rows audit_trail() gives for Engen's first resident to this account, asked in the
+ * database as the application role with the account's identity. */
+static long trail_rows_as(const char *email)
+{
+    PGconn *owner = it_db_owner();
+    const char *pe[] = {email};
+    char *who = it_db_value_params(owner,
+                                   "SELECT id || ',' || role || ',' || org_id FROM users "
+                                   "WHERE email = $1",
+                                   1, pe);
+    PQfinish(owner);
+    ck_assert_ptr_nonnull(who);
+    char *role = strchr(who, ',');
+    ck_assert_ptr_nonnull(role);
+    *role++ = '\0';
+    char *org = strchr(role, ',');
+    ck_assert_ptr_nonnull(org);
+    *org++ = '\0';
+    PGconn *app = it_db_app();
+    PQclear(PQexec(app, "BEGIN"));
+    const char *pb[] = {who, role, org};
+    PGresult *b = PQexecParams(app, "SELECT app_begin($1::uuid, $2, $3::uuid, NULL, 'it-trail', "
+                                    "'127.0.0.1')",
+                               3, NULL, pb, NULL, NULL, 0);
+    ck_assert_int_eq(PQresultStatus(b), PGRES_TUPLES_OK);
+    PQclear(b);
+    char *n = it_db_value(app, "SELECT count(*) FROM audit_trail('" IT_RESIDENT_ENGEN_1
+                               "', NULL, NULL, 1000)");
+    ck_assert_ptr_nonnull(n);
+    long rows = strtol(n, NULL, 10);
+    free(n);
+    PQclear(PQexec(app, "ROLLBACK"));
+    PQfinish(app);
+    free(who);
+    return rows;
+}
+
+START_TEST(test_trail_has_list_reads_and_keeps_the_policy)
+{
+    /* a caseload page that shows the resident among others is on the resident's trail */
+    char *clin = it_login("clinician@slagelse.demo");
+    it_response *list = it_request("GET", "/api/residents?limit=200", clin, NULL, NULL);
+    IT_ASSERT_STATUS(list, 200);
+    char *list_id = it_header(list, "X-Request-Id");
+    const char *managers[] = {"manager@slagelse.demo", "manager@engen.demo"};
+    for (size_t m = 0; m < 2; m++) {
+        char *t = it_login(managers[m]);
+        it_response *r = it_request("GET", AUDIT_ENGEN_1 "&limit=200", t, NULL, NULL);
+        IT_ASSERT_STATUS(r, 200);
+        json_t *a = find_item(json_object_get(r->json, "items"), list_id);
+        ck_assert_msg(a != NULL, "%s does not see the list read", managers[m]);
+        ck_assert_str_eq(json_string_value(json_object_get(a, "action")), "search");
+        ck_assert_int_ge(json_integer_value(json_object_get(a, "residents_shown")), 2);
+        it_response_free(r);
+        free(t);
+    }
+    /* audit_trail() runs as the owner: it must apply the managers' policy itself */
+    ck_assert_int_gt(trail_rows_as("manager@slagelse.demo"), 0);
+    ck_assert_int_gt(trail_rows_as("manager@engen.demo"), 0);
+    ck_assert_int_eq(trail_rows_as("manager@skoven.demo"), 0);
+    ck_assert_int_eq(trail_rows_as("manager@holbaek.demo"), 0);
+    ck_assert_int_eq(trail_rows_as("clinician@slagelse.demo"), 0);
+    ck_assert_int_eq(trail_rows_as("staff@engen.demo"), 0);
+    free(list_id);
+    it_response_free(list);
+    free(clin);
+}
+END_TEST
+
 START_TEST(test_others_cannot_read_trails)
 {
     const char *who[] = {"clinician@slagelse.demo", "staff@engen.demo", "admin@samspil.demo"};
@@ -331,6 +400,7 @@ int main(void)
     tcase_add_test(tc, test_read_is_audited_with_the_read);
     tcase_add_test(tc, test_managers_see_who_looked);
     tcase_add_test(tc, test_trail_pages);
+    tcase_add_test(tc, test_trail_has_list_reads_and_keeps_the_policy);
     tcase_add_test(tc, test_others_cannot_read_trails);
     tcase_add_test(tc, test_manager_of_another_team);
     tcase_add_test(tc, test_odd_purposes);

@@ -52,15 +52,15 @@ static it_response *patch(const char *token, const char *id, const char *etag, c
     return it_request("PATCH", path, token, body, etag ? h : NULL);
 }
 
-/* Rows the request wrote to the audit log with this outcome, counted by the owner. */
-static long audit_count(const it_response *r, const char *outcome)
+/* A count over the request's audit rows with this outcome (sql: $1 request id, $2 outcome),
+ * read by the owner. */
+static long audit_query(const it_response *r, const char *outcome, const char *sql)
 {
     char *rid = it_header(r, "X-Request-Id");
     ck_assert_ptr_nonnull(rid);
     PGconn *db = it_db_owner();
     const char *p[] = {rid, outcome};
-    char *v = it_db_value_params(
-        db, "SELECT count(*) FROM audit_log WHERE request_id = $1 AND outcome = $2", 2, p);
+    char *v = it_db_value_params(db, sql, 2, p);
     ck_assert_ptr_nonnull(v);
     long n = strtol(v, NULL, 10);
     free(v);
@@ -69,23 +69,20 @@ static long audit_count(const it_response *r, const char *outcome)
     return n;
 }
 
-/* The residents the request's audit rows with this outcome name (resident_ids). */
+/* Rows the request wrote to the audit log with this outcome. */
+static long audit_count(const it_response *r, const char *outcome)
+{
+    return audit_query(r, outcome,
+                       "SELECT count(*) FROM audit_log WHERE request_id = $1 AND outcome = $2");
+}
+
+/* The residents those rows name (one in resident_id, or several in resident_ids). */
 static long audit_residents(const it_response *r, const char *outcome)
 {
-    char *rid = it_header(r, "X-Request-Id");
-    ck_assert_ptr_nonnull(rid);
-    PGconn *db = it_db_owner();
-    const char *p[] = {rid, outcome};
-    char *v = it_db_value_params(db,
-                                 "SELECT count(DISTINCT u) FROM audit_log, unnest(coalesce(resident_ids, ARRAY[resident_id])) u "
-                                 "WHERE request_id = $1 AND outcome = $2",
-                                 2, p);
-    ck_assert_ptr_nonnull(v);
-    long n = strtol(v, NULL, 10);
-    free(v);
-    free(rid);
-    PQfinish(db);
-    return n;
+    return audit_query(r, outcome,
+                       "SELECT count(DISTINCT u) FROM audit_log, "
+                       "unnest(coalesce(resident_ids, ARRAY[resident_id])) u "
+                       "WHERE request_id = $1 AND outcome = $2");
 }
 
 /* The item with this id in a list response, or NULL. */

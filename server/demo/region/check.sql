@@ -520,20 +520,9 @@ SELECT 'audit', x.rule, x.bad
 -- migration 0060: the caseload facts kept on the resident by triggers
 INSERT INTO region_check
 SELECT 'residents', 'residents_facts_changed / monday_mails_share_talks: kept facts match the rows', count(*)
-  FROM residents r
-  LEFT JOIN LATERAL (SELECT x.admitted_at, x.discharged_at FROM admissions x
-                      WHERE x.resident_id = r.id
-                      ORDER BY (x.discharged_at IS NULL) DESC, x.admitted_at DESC
-                      LIMIT 1) a ON true
- WHERE r.last_held_at IS DISTINCT FROM (SELECT max(c.occurred_at) FROM conversations c
-                                         WHERE c.resident_id = r.id AND c.outcome = 'held')
-    OR r.admission_from IS DISTINCT FROM a.admitted_at
-    OR r.admission_until IS DISTINCT FROM a.discharged_at
-    OR r.talk_shared_week IS DISTINCT FROM (SELECT max(e.iso_week) FROM monday_entries e
-                                              JOIN monday_mails m ON m.facility_id = e.facility_id
-                                                                 AND m.iso_week = e.iso_week
-                                             WHERE e.resident_id = r.id AND e.needs_talk
-                                               AND m.sent_at IS NOT NULL);
+  FROM residents r JOIN resident_facts_now f ON f.resident_id = r.id
+ WHERE (r.last_held_at, r.admission_from, r.admission_until, r.talk_shared_week)
+       IS DISTINCT FROM (f.last_held_at, f.admission_from, f.admission_until, f.talk_shared_week);
 -- (migration 0060: a row names one resident in resident_id, or several in resident_ids)
 DO $$
 BEGIN

@@ -965,22 +965,7 @@ SELECT def FROM g_index ORDER BY name \gexec
 -- ---- the caseload facts kept on the resident (migration 0060; triggers are off here) ----
 SELECT to_char(clock_timestamp() - now(), 'MI:SS') AS t \gset
 \echo '  region data' :t 'resident facts'
-WITH held AS (SELECT c.resident_id, max(c.occurred_at) AS at FROM conversations c
-               WHERE c.outcome = 'held' GROUP BY c.resident_id),
-     adm AS (SELECT DISTINCT ON (a.resident_id) a.resident_id, a.admitted_at, a.discharged_at
-               FROM admissions a
-              ORDER BY a.resident_id, (a.discharged_at IS NULL) DESC, a.admitted_at DESC),
-     talk AS (SELECT e.resident_id, max(e.iso_week) AS week FROM monday_entries e
-                JOIN monday_mails m ON m.facility_id = e.facility_id AND m.iso_week = e.iso_week
-               WHERE e.needs_talk AND m.sent_at IS NOT NULL GROUP BY e.resident_id)
-UPDATE residents r
-   SET last_held_at = held.at, admission_from = adm.admitted_at,
-       admission_until = adm.discharged_at, talk_shared_week = talk.week
-  FROM residents r2
-  LEFT JOIN held ON held.resident_id = r2.id
-  LEFT JOIN adm ON adm.resident_id = r2.id
-  LEFT JOIN talk ON talk.resident_id = r2.id
- WHERE r2.id = r.id;
+SELECT resident_refresh_facts(NULL);
 
 SELECT to_char(clock_timestamp() - now(), 'MI:SS') AS t \gset
 \echo '  region data' :t 'ANALYZE'
