@@ -14,8 +14,8 @@
 static const db_stmt audit_stmts[] = {
     {"audit_resident_visible", "SELECT id FROM residents WHERE id = $1::uuid"},
     /* every row about the resident: its own reads and changes, and the list reads that showed
-     * it (resident_ids, GIN), newest first with a keyset on (at, id); audit_trail() applies
-     * the managers' read policy itself (migration 0060 says why) */
+     * it (audit_log_seen), newest first with a keyset on (at, id); audit_trail() applies the
+     * managers' read policy itself (migration 0060 says why) */
     {"audit_list",
      "SELECT a.id, a.at, to_char(a.at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') "
      "  AS at_key, a.user_id, a.user_name, a.user_role, a.org_id, "
@@ -115,6 +115,10 @@ void audit_list(http_request *req)
         }
         l.before_at = arena_printf(req->arena, "%.*s", (int)(comma - key), key);
         l.before_id = comma + 1;
+        if (!json_is_timestamp(l.before_at)) {
+            problem_send(req, 400, "bad-query", NULL, "The cursor belongs to another list.");
+            return;
+        }
     }
     app_run(req, list_tx, &l, 0);
 }

@@ -205,6 +205,14 @@ START_TEST(test_trail_pages)
     it_response *r = it_request("GET", other, t, NULL, NULL);
     IT_ASSERT_PROBLEM(r, 400, "bad-query");
     it_response_free(r);
+    /* a cursor whose time is not a time ("not-a-time,5" for this resident) is refused too,
+     * before it reaches the database */
+    r = it_request("GET",
+                   AUDIT_ENGEN_1 "&cursor=bm90LWEtdGltZSw1CjQwMDAwMDAwLTAwMDAtNDAwMC04MDAwLTAw"
+                                 "MDAwMDAwMDAwMQ",
+                   t, NULL, NULL);
+    IT_ASSERT_PROBLEM(r, 400, "bad-query");
+    it_response_free(r);
     free(t);
 }
 END_TEST
