@@ -111,6 +111,15 @@ db_outcome app_refuse(app_call *c, const char *action, const char *resource_type
                       const char *resource_id, const char *resident_id, unsigned status,
                       const char *code, const char *detail, json_t *errors);
 
+/* Whether the resident's latest consent of a kind is given and not expired, as an SQL
+ * expression read as the caller (consents are visible to the resident's pair, like the
+ * resident): a sub-select the planner runs as one index probe per row, where the function
+ * consent_in_force() (for the rules in triggers) would be a call per row. */
+#define CONSENT_IN_FORCE(resident, kind)                                                      \
+    "coalesce((SELECT c.granted AND (c.valid_until IS NULL OR c.valid_until >= current_date) " \
+    "  FROM consents c WHERE c.resident_id = " resident " AND c.kind = " kind " "              \
+    "  ORDER BY c.recorded_at DESC, c.id DESC LIMIT 1), false)"
+
 /* SQL: the audit rows for the rows a statement shows (a FROM item aliased x with the columns
  * named by id_col and resident_col, and team_id and facility_id), written by the same
  * statement: one row per pair (team, facility) with every resident shown in resident_ids, so a

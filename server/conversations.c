@@ -42,7 +42,7 @@
     "  (SELECT u.name FROM users u WHERE u.id = cv.corrected_by) AS corrected_by_name, "      \
     "  cv.correction_reason, "                                                                \
     "  s.body AS summary, n.body AS clinical_note, "                                          \
-    "  consent_in_force(cv.resident_id, 'share_summary_with_facility') AS summary_shared "    \
+    "  " CONSENT_IN_FORCE("cv.resident_id", "'share_summary_with_facility'") " AS summary_shared "    \
     "FROM conversations cv "                                                                  \
     "LEFT JOIN conversation_summaries s ON s.conversation_id = cv.id "                        \
     "LEFT JOIN conversation_notes n ON n.conversation_id = cv.id "

@@ -44,49 +44,55 @@
     "r.last_held_at, r.admission_from, r.admission_until, r.talk_shared_week"
 
 /* What the rows of a CTE (page or one) need besides themselves, looked up once for the page
- * rather than once per resident: the names of their people and organisations, the planned
- * visits ahead of their pairs and who is on those visits' agendas. Everything under the
- * caller's row-level security. */
+ * rather than once per resident, into one row of JSON objects keyed by id (lookups): the
+ * names of their people and organisations, each resident's next planned visit with the
+ * resident on its agenda, and each pair's next planned visit. A row then finds its facts by
+ * key (a binary search in the object), whatever the planner guesses of the page's size: joins
+ * against CTEs were planned as nested loops (a generic plan expects a page of one row) and
+ * scanned every visit ahead once per resident. Everything under the caller's row-level
+ * security. */
 #define CASELOAD_CTES(src)                                                                    \
     "pairs AS (SELECT DISTINCT team_id, facility_id FROM " src "), "                          \
-    "upcoming AS (SELECT v.id, v.starts_at, v.kind, v.team_id, v.facility_id FROM visits v "  \
-    "  JOIN pairs pr ON v.facility_id = pr.facility_id AND v.team_id = pr.team_id "           \
+    "upcoming AS MATERIALIZED (SELECT v.id, v.starts_at, v.kind, v.team_id, v.facility_id "   \
+    "  FROM visits v JOIN pairs pr ON v.facility_id = pr.facility_id AND v.team_id = pr.team_id " \
     "  WHERE v.status = 'planned' AND v.starts_at >= now()), "                                \
-    "on_agenda AS MATERIALIZED (SELECT a.resident_id, u.id, u.starts_at, u.kind "             \
-    "  FROM upcoming u "                                                                      \
-    "  JOIN visit_agenda a ON a.visit_id = u.id), "                                           \
-    "people AS (SELECT u.id, u.name FROM users u WHERE u.id = ANY (ARRAY("                    \
-    "  SELECT contact_person_id FROM " src " UNION SELECT responsible_clinician_id FROM " src \
-    "  UNION SELECT safety_assessed_by FROM " src "))), "                                     \
-    "orgs AS (SELECT o.id, o.name FROM organizations o WHERE o.id = ANY (ARRAY("              \
-    "  SELECT facility_id FROM " src " UNION SELECT team_id FROM " src "))) "
+    "lookups AS MATERIALIZED (SELECT "                                                        \
+    "  (SELECT jsonb_object_agg(u.id, u.name) FROM users u WHERE u.id = ANY (ARRAY("          \
+    "    SELECT contact_person_id FROM " src " UNION SELECT responsible_clinician_id FROM " src \
+    "    UNION SELECT safety_assessed_by FROM " src "))) AS people, "                         \
+    "  (SELECT jsonb_object_agg(o.id, o.name) FROM organizations o WHERE o.id = ANY (ARRAY("  \
+    "    SELECT facility_id FROM " src " UNION SELECT team_id FROM " src "))) AS orgs, "       \
+    "  (SELECT jsonb_object_agg(x.resident_id, jsonb_build_array(x.id, "                      \
+    RFC3339("x.starts_at") ", x.kind)) FROM (SELECT DISTINCT ON (a.resident_id) "             \
+    "    a.resident_id, u.id, u.starts_at, u.kind FROM upcoming u "                           \
+    "    JOIN visit_agenda a ON a.visit_id = u.id "                                           \
+    "    WHERE a.resident_id = ANY (ARRAY(SELECT id FROM " src ")) "                          \
+    "    ORDER BY a.resident_id, u.starts_at, u.id) x) AS agenda, "                           \
+    "  (SELECT jsonb_object_agg(x.team_id || ' ' || x.facility_id, jsonb_build_array(x.id, "  \
+    RFC3339("x.starts_at") ", x.kind)) FROM (SELECT DISTINCT ON (u.team_id, u.facility_id) "  \
+    "    u.team_id, u.facility_id, u.id, u.starts_at, u.kind FROM upcoming u "                \
+    "    ORDER BY u.team_id, u.facility_id, u.starts_at, u.id) x) AS pair_next) "
 
 /* Names of the people and organisations of the residents in p. */
 #define RESIDENT_NAMES                                                                        \
-    "cp.name AS contact_person_name, rc.name AS clinician_name, sa.name AS safety_assessor_name, " \
-    "  f.name AS facility_name, t.name AS team_name "
-#define RESIDENT_JOINS                                                                        \
-    "LEFT JOIN people cp ON cp.id = p.contact_person_id "                                     \
-    "LEFT JOIN people rc ON rc.id = p.responsible_clinician_id "                              \
-    "LEFT JOIN people sa ON sa.id = p.safety_assessed_by "                                    \
-    "JOIN orgs f ON f.id = p.facility_id JOIN orgs t ON t.id = p.team_id "
+    "lk.people ->> p.contact_person_id::text AS contact_person_name, "                        \
+    "  lk.people ->> p.responsible_clinician_id::text AS clinician_name, "                    \
+    "  lk.people ->> p.safety_assessed_by::text AS safety_assessor_name, "                    \
+    "  lk.orgs ->> p.facility_id::text AS facility_name, lk.orgs ->> p.team_id::text AS team_name "
+#define RESIDENT_JOINS "CROSS JOIN lookups lk "
 
-/* The caseload extras of a resident p, computed for the rows of a page only: the next
- * planned conversation (the next planned visit that has the resident on its agenda, else
- * the next planned visit of the pair), and from the resident's kept facts the last held
- * conversation, this week's request for a talk and whether the resident is admitted now. */
+/* The caseload extras of a resident p: the next planned conversation (the next planned visit
+ * that has the resident on its agenda, else the next planned visit of the pair), and from the
+ * resident's kept facts the last held conversation, this week's request for a talk and
+ * whether the resident is admitted now. */
 #define CASELOAD_EXTRAS                                                                       \
-    ", coalesce(ag.id, nx.id) AS next_visit_id, "                                             \
-    RFC3339("coalesce(ag.starts_at, nx.starts_at)") " AS next_visit_at, "                     \
-    "  coalesce(ag.kind, nx.kind) AS next_visit_kind, (ag.id IS NOT NULL) AS next_on_agenda, " \
+    ", nv.v ->> 0 AS next_visit_id, nv.v ->> 1 AS next_visit_at, "                            \
+    "  nv.v ->> 2 AS next_visit_kind, coalesce(lk.agenda ? p.id::text, false) AS next_on_agenda, " \
     RFC3339("p.last_held_at") " AS last_held_at_text, "                                       \
     "  " TALK_REQUESTED("p") " AS talk_requested_this_week, " ADMITTED_NOW("p") " AS admitted "
 #define CASELOAD_JOINS                                                                        \
-    "LEFT JOIN LATERAL (SELECT x.id, x.starts_at, x.kind FROM on_agenda x "                   \
-    "  WHERE x.resident_id = p.id ORDER BY x.starts_at, x.id LIMIT 1) ag ON true "            \
-    "LEFT JOIN LATERAL (SELECT x.id, x.starts_at, x.kind FROM upcoming x "                    \
-    "  WHERE x.team_id = p.team_id AND x.facility_id = p.facility_id "                        \
-    "  ORDER BY x.starts_at, x.id LIMIT 1) nx ON ag.id IS NULL "
+    "CROSS JOIN LATERAL (SELECT coalesce(lk.agenda -> p.id::text, "                           \
+    "  lk.pair_next -> (p.team_id || ' ' || p.facility_id)) AS v) nv "
 
 static const db_stmt resident_stmts[] = {
     {"residents_list",
@@ -179,7 +185,7 @@ static const db_stmt resident_stmts[] = {
      "SELECT p.*, " RESIDENT_NAMES CASELOAD_EXTRAS ", "
      RFC3339("ic.changed_at") " AS intensity_changed_at, ic.reason AS intensity_reason, "
      "  ls.body AS latest_summary, " RFC3339("ls.occurred_at") " AS latest_summary_at, "
-     "  consent_in_force(p.id, 'share_summary_with_facility') AS summary_shared "
+     "  " CONSENT_IN_FORCE("p.id", "'share_summary_with_facility'") " AS summary_shared "
      "FROM page p " RESIDENT_JOINS CASELOAD_JOINS
      "LEFT JOIN LATERAL (SELECT c.changed_at, c.reason FROM intensity_changes c "
      "  WHERE c.resident_id = p.id ORDER BY c.changed_at DESC, c.id DESC LIMIT 1) ic ON true "

@@ -46,7 +46,35 @@ GOOD = HEAD.format(q="SELECT a.* FROM audit_trail($1, $2, $3, $4) a LEFT JOIN or
 \t  ->  Seq Scan on public.audit_log_default x_74  (cost=0.00..0.00 rows=1 width=416)
 \t  ->  Index Scan using audit_log_202612_pkey on public.audit_log_202612 x_61  (cost=0.42..8.23 rows=1 width=333)
 """
-FUNCS = "report_agreements\nreport_monday_mails\nreport_admissions\naudit_trail\n"
+INITPLAN = HEAD.format(q="SELECT u.name FROM users u WHERE u.id = $1") + """\
+\tIndex Scan using users_pkey on public.users u  (cost=0.54..8.56 rows=1 width=30)
+\t  Output: u.name
+\t  Index Cond: (u.id = $1)
+\t  Filter: (u.org_id = ANY ($0))
+\t  InitPlan 1 (returns $0)
+\t    ->  Result  (cost=0.00..0.26 rows=1 width=32)
+\t          Output: app_people_orgs()
+"""
+INITPLAN_IN_SUBPLAN = HEAD.format(q="SELECT (SELECT u.name FROM users u WHERE u.id = c.recorded_by) FROM consents c") + """\
+\tIndex Scan using consents_current_idx on public.consents c  (cost=0.42..50.00 rows=20 width=32)
+\t  Output: (SubPlan 2)
+\t  SubPlan 2
+\t    ->  Index Scan using users_pkey on public.users u  (cost=0.54..8.56 rows=1 width=30)
+\t          Output: u.name
+\t          Index Cond: (u.id = c.recorded_by)
+\t          Filter: (u.org_id = ANY ($1))
+\t          InitPlan 1 (returns $1)
+\t            ->  Result  (cost=0.00..0.26 rows=1 width=32)
+\t                  Output: app_people_orgs()
+"""
+PER_ROW_SUBPLAN = HEAD.format(q="SELECT c.id, (SELECT app_people_orgs()) FROM conversations c") + """\
+\tIndex Scan using conversations_resident_idx on public.conversations c  (cost=0.43..90.00 rows=50 width=16)
+\t  Output: c.id, (SubPlan 1)
+\t  SubPlan 1
+\t    ->  Result  (cost=0.00..0.26 rows=1 width=32)
+\t          Output: app_people_orgs()
+"""
+FUNCS = "report_agreements\nreport_monday_mails\nreport_admissions\naudit_trail\napp_people_orgs\n"
 
 
 def run(log):
@@ -65,7 +93,10 @@ def main():
                             ("per-row function in a filter", PER_ROW_FILTER, 1),
                             ("sequential scan of users", SEQ_USERS, 1),
                             ("sequential scan of an audit partition", SEQ_PARTITION, 1),
-                            ("index plans, functions once, empty partitions", GOOD, 0)]:
+                            ("a function in a correlated SubPlan", PER_ROW_SUBPLAN, 1),
+                            ("index plans, functions once, empty partitions", GOOD, 0),
+                            ("a function in an InitPlan", INITPLAN, 0),
+                            ("an uncorrelated InitPlan in a SubPlan", INITPLAN_IN_SUBPLAN, 0)]:
         rc, out = run(log)
         ok = rc == want
         failures += not ok
