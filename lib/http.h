@@ -47,8 +47,13 @@ typedef struct http_request {
     /* framing state: lib/http.c only */
     size_t body_cap;
     char *body_buf;
-    unsigned early_status;   /* set while headers arrive: 413, 400 */
+    unsigned early_status;   /* set while headers arrive: 400, 408, 413, 501 */
+    const char *early_code;
     const char *early_detail;
+    bool answered;           /* a response is queued */
+    double body_started;     /* monotonic seconds when the head was complete */
+    double drain_until;      /* > 0: answered half-way through the body; close after this */
+    size_t drained;          /* body bytes read since */
 } http_request;
 
 typedef void (*http_dispatch_fn)(http_request *req, void *cls);
@@ -63,6 +68,13 @@ typedef struct http_config {
     unsigned per_ip_connection_limit;  /* concurrent connections per address */
     size_t connection_memory_limit;    /* MHD per-connection memory pool */
     size_t max_body_bytes;             /* larger bodies get 413 */
+    unsigned head_timeout_s;           /* a request head must be whole this long after the
+                                          connection (or its request line); 0: 10 */
+    unsigned pending_per_address;      /* unfinished first heads held per address; 0: 32 */
+    unsigned pending_limit;            /* unfinished first heads held in all; 0: 1024 */
+    bool keep_alive;                   /* false: one request per connection (every head is
+                                          checked by head_check before libmicrohttpd) */
+    bool hsts;                         /* served over https: Strict-Transport-Security */
     http_dispatch_fn dispatch;         /* called once per request with the full body */
     http_complete_fn complete;         /* called when the response was sent (or failed) */
     void *cls;                         /* passed to dispatch and complete */
@@ -76,6 +88,11 @@ http_server *http_server_start(const http_config *cfg);
 unsigned short http_server_port(const http_server *s);
 /* Stops accepting, lets in-flight requests finish, joins the workers and frees. */
 void http_server_stop(http_server *s);
+/* Connections the acceptor answered itself (malformed, slow or too many) since start. */
+unsigned long http_server_edge_rejected(const http_server *s);
+
+/* The slowest a request body may arrive, after a grace of head_timeout_s: bytes/second. */
+#define HTTP_BODY_MIN_RATE 4096.0
 
 /* Request accessors; the strings are borrowed for the request's lifetime. NULL when absent. */
 const char *http_header(http_request *req, const char *name);

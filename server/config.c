@@ -119,6 +119,10 @@ bool config_load(app_config *cfg, bool require_secret)
     cfg->rate_limit_per_minute = (unsigned)n;
     ok &= env_uint("LOGIN_MAX_FAILURES", 5, 1, 1000, &n);
     cfg->login_max_failures = (unsigned)n;
+    ok &= env_uint("KEEP_ALIVE", 0, 0, 1, &n);
+    cfg->keep_alive = n == 1;
+    ok &= env_uint("HEADER_TIMEOUT_SECONDS", 10, 1, 300, &n);
+    cfg->header_timeout_s = (unsigned)n;
     cfg->migrations_dir = env_or("MIGRATIONS_DIR", "./migrations");
     cfg->static_dir = env_or("STATIC_DIR", "./static");
     cfg->smtp_url = env_or("SMTP_URL", NULL);

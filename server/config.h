@@ -32,6 +32,8 @@ typedef struct app_config {
     const char *static_dir;
     unsigned rate_limit_per_minute;
     unsigned login_max_failures;
+    bool keep_alive;                  /* KEEP_ALIVE=1: more than one request per connection */
+    unsigned header_timeout_s;        /* a request head must be whole within this */
     const char *smtp_url;
 } app_config;
 

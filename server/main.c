@@ -234,6 +234,9 @@ static int cmd_serve(bool migrate_first)
         .per_ip_connection_limit = 200,
         .connection_memory_limit = 64 * 1024,
         .max_body_bytes = cfg->max_body_bytes,
+        .head_timeout_s = cfg->header_timeout_s,
+        .keep_alive = cfg->keep_alive,
+        .hsts = cfg->cookie_secure,
         .dispatch = routes_dispatch,
         .complete = routes_complete,
     };

@@ -441,36 +441,6 @@ START_TEST(test_request_ids)
 }
 END_TEST
 
-START_TEST(test_keep_alive)
-{
-    it_client *c = it_client_new();
-    struct {
-        const char *method, *path, *body;
-        long status;
-    } steps[] = {
-        {"GET", "/healthz", NULL, 200},
-        {"GET", "/api/me", NULL, 401},
-        {"POST", LOGIN, "{", 400},
-        {"POST", LOGIN, "{\"email\":\"a@b.c\"}", 422},
-        {"GET", "/readyz", NULL, 200},
-        {"GET", "/index.html", NULL, 200},
-        {"GET", "/api/nothing", NULL, 404},
-        {"POST", LOGIN, "{\"email\":\"clinician@slagelse.demo\",\"password\":\"demo-password\"}",
-         200},
-        {"GET", "/healthz", NULL, 200},
-    };
-    for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
-        it_response *r = it_client_request(c, steps[i].method, steps[i].path, NULL,
-                                           steps[i].body, NULL);
-        IT_ASSERT_STATUS(r, steps[i].status);
-        ck_assert_msg(r->connects == (i == 0 ? 1 : 0),
-                      "request %zu (%s %s) opened %ld new connections", i, steps[i].method,
-                      steps[i].path, r->connects);
-        it_response_free(r);
-    }
-    it_client_free(c);
-}
-END_TEST
 
 int main(void)
 {
@@ -492,7 +462,6 @@ int main(void)
     tcase_add_test(tc, test_path_traversal);
     tcase_add_test(tc, test_probes_and_metrics);
     tcase_add_test(tc, test_request_ids);
-    tcase_add_test(tc, test_keep_alive);
     suite_add_tcase(s, tc);
     return it_run_suite(s);
 }
