@@ -77,6 +77,13 @@ typedef struct watch {
     struct sockaddr_storage addr;
 } watch;
 
+/* A connection suspended until its answer time (http_delay). */
+typedef struct delayed {
+    struct delayed *next;
+    struct MHD_Connection *conn;
+    double at;
+} delayed;
+
 struct http_server {
     struct MHD_Daemon *daemon;
     http_config cfg;
@@ -90,6 +97,8 @@ struct http_server {
     pending **pend;        /* held connections, unordered */
     size_t npend, cap_pend;
     atomic_ulong edge_rejected; /* answered by the acceptor (malformed, slow, too many) */
+    pthread_mutex_t delay_lock;
+    struct delayed *delayed; /* suspended connections waiting for their answer time */
     pthread_mutex_t watch_lock;
     watch *watched;        /* every connection libmicrohttpd holds */
     unsigned nwatched;
@@ -253,6 +262,13 @@ static void wire_problem(const http_server *s, int fd, unsigned status, const ch
     }
     free(text);
     shutdown(fd, SHUT_WR);
+}
+
+void http_delay(http_request *req, double seconds)
+{
+    if (seconds > 60)
+        seconds = 60;
+    req->answer_at = seconds > 0 ? http_now() + seconds : 0;
 }
 
 void http_add_header(http_request *req, const char *name, const char *value)
@@ -623,6 +639,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 
     if (req->drain_until > 0)
         return MHD_NO; /* answered on the socket: close */
+    if (req->held) { /* resumed at its answer time */
+        req->held = false;
+        return queue(s, conn, req);
+    }
     if (req->answered)
         return MHD_YES;
     watch_set(s, conn, WATCH_BUSY, 0);
@@ -636,6 +656,20 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     req->answered = true;
     req->body = req->body_buf;
     s->cfg.dispatch(req, s->cfg.cls);
+    if (req->answer_at > http_now()) {
+        delayed *d = calloc(1, sizeof *d);
+        if (d) {
+            d->conn = conn;
+            d->at = req->answer_at;
+            pthread_mutex_lock(&s->delay_lock);
+            MHD_suspend_connection(conn);
+            d->next = s->delayed;
+            s->delayed = d;
+            pthread_mutex_unlock(&s->delay_lock);
+            req->held = true;
+            return MHD_YES; /* called again when resumed */
+        }
+    }
     return queue(s, conn, req);
 }
 
@@ -862,6 +896,29 @@ static void edge_sweep(http_server *s, double now)
     }
 }
 
+/* Resumes the suspended connections whose answer time has come (all of them when all is
+ * true: the server stops). */
+static void resume_due_all(http_server *s, double now, bool all)
+{
+    pthread_mutex_lock(&s->delay_lock);
+    for (delayed **pp = &s->delayed; *pp;) {
+        delayed *d = *pp;
+        if (all || now >= d->at) {
+            MHD_resume_connection(d->conn);
+            *pp = d->next;
+            free(d);
+        } else {
+            pp = &d->next;
+        }
+    }
+    pthread_mutex_unlock(&s->delay_lock);
+}
+
+static void resume_due(http_server *s, double now)
+{
+    resume_due_all(s, now, false);
+}
+
 static void *acceptor_main(void *arg)
 {
     http_server *s = arg;
@@ -879,6 +936,7 @@ static void *acceptor_main(void *arg)
                 edge_readable(s, ptr);
         }
         double now = http_now();
+        resume_due(s, now);
         if (now - last_sweep >= 0.1) {
             edge_sweep(s, now);
             watch_sweep(s, now);
@@ -949,6 +1007,7 @@ http_server *http_server_start(const http_config *cfg)
         s->cfg.pending_limit = 1024;
     s->epoll_fd = s->wake_fd = -1;
     pthread_mutex_init(&s->watch_lock, NULL);
+    pthread_mutex_init(&s->delay_lock, NULL);
     raise_fd_limit();
 
     s->listen_fd = listen_on(cfg, &s->port);
@@ -965,7 +1024,7 @@ http_server *http_server_start(const http_config *cfg)
 
     s->daemon = MHD_start_daemon(
         MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG |
-            MHD_USE_NO_LISTEN_SOCKET | family_flag,
+            MHD_USE_NO_LISTEN_SOCKET | MHD_ALLOW_SUSPEND_RESUME | family_flag,
         0, NULL, NULL, on_request, s,
         MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)cfg->threads,
@@ -1041,6 +1100,7 @@ void http_server_stop(http_server *s)
         return;
     /* Stop accepting, then give in-flight requests up to 10 s to finish. */
     acceptor_stop(s);
+    resume_due_all(s, 0, true); /* held answers go out now */
     double deadline = http_now() + 10.0;
     while (atomic_load(&s->in_flight) > 0 && http_now() < deadline) {
         struct timespec ts = {0, 10 * 1000 * 1000};

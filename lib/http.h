@@ -51,7 +51,9 @@ typedef struct http_request {
     const char *early_code;
     const char *early_detail;
     bool answered;           /* a response is queued */
+    bool held;               /* suspended until answer_at */
     double body_started;     /* monotonic seconds when the head was complete */
+    double answer_at;        /* > 0: hold the answer until then (http_delay) */
     double drain_until;      /* > 0: answered half-way through the body; close after this */
     size_t drained;          /* body bytes read since */
 } http_request;
@@ -107,6 +109,9 @@ void http_reply(http_request *req, unsigned status, const char *content_type,
 /* Sets the response and takes ownership of body, a malloc'd buffer. */
 void http_reply_owned(http_request *req, unsigned status, const char *content_type,
                       char *body, size_t len);
+/* Holds the answer of req until seconds from now (at most 60), without holding a worker:
+ * the connection is suspended and resumed by the acceptor thread. */
+void http_delay(http_request *req, double seconds);
 /* Sets a JSON response; steals the reference to body. */
 void http_reply_json(http_request *req, unsigned status, json_t *body);
 

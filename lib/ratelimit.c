@@ -127,6 +127,15 @@ bool ratelimit_blocked(ratelimit *rl, const char *key, long now, unsigned *retry
     return blocked;
 }
 
+unsigned ratelimit_count(ratelimit *rl, const char *key, long now)
+{
+    pthread_mutex_lock(&rl->mu);
+    rl_entry *e = lookup(rl, key, now, false);
+    unsigned n = e && now - e->window_start < (long)rl->window_s ? e->count : 0;
+    pthread_mutex_unlock(&rl->mu);
+    return n;
+}
+
 void ratelimit_reset(ratelimit *rl, const char *key)
 {
     pthread_mutex_lock(&rl->mu);

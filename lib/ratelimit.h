@@ -18,6 +18,8 @@ void ratelimit_free(ratelimit *rl);
 bool ratelimit_hit(ratelimit *rl, const char *key, long now, unsigned *retry_after);
 /* Whether key is over its limit, without counting. */
 bool ratelimit_blocked(ratelimit *rl, const char *key, long now, unsigned *retry_after);
+/* The events counted for key in its current window (0 when none or the window is over). */
+unsigned ratelimit_count(ratelimit *rl, const char *key, long now);
 /* Forgets key (e.g. after a successful log-in). */
 void ratelimit_reset(ratelimit *rl, const char *key);
 

@@ -197,22 +197,34 @@ void auth_login(http_request *req)
     if (!lookup_account(req, &l))
         return;
 
-    /* Failures count per account, keyed by the address as the database compares it (so no
-     * other spelling of it gets around the limit, and unknown addresses count the same way),
-     * hashed to a fixed length; and per client address. */
+    /* Failed log-ins count per account (keyed by the address as the database compares it, so
+     * no other spelling gets around it and unknown accounts count the same way, hashed to a
+     * fixed length), per account and client address, and per client address.
+     *   - account and address: refused (429) at LOGIN_MAX_FAILURES within 15 minutes;
+     *   - address, any account: refused at LOGIN_MAX_FAILURES_PER_ADDRESS (spraying);
+     *   - account, any address: never refused, so nobody who lacks the password can keep its
+     *     owner out; past LOGIN_MAX_FAILURES every answer about the account (right or
+     *     wrong) is held back, 1 s and doubling with each failure up to 30 s, so guessing
+     *     from many addresses stays slow. The answer waits without holding a worker. */
     unsigned char digest[16];
-    char digest_hex[33], account_key[40], addr_key[80];
+    char digest_hex[33], account_key[40], pair_key[120], addr_key[80];
     crypto_generichash(digest, sizeof digest, (const unsigned char *)l.account,
                        strlen(l.account), NULL, 0);
     sodium_bin2hex(digest_hex, sizeof digest_hex, digest, sizeof digest);
     snprintf(account_key, sizeof account_key, "a:%s", digest_hex);
+    snprintf(pair_key, sizeof pair_key, "p:%s:%s", digest_hex, req->client_addr);
     snprintf(addr_key, sizeof addr_key, "ip:%s", req->client_addr);
     long now = (long)time(NULL);
     unsigned retry = 0;
-    if (ratelimit_blocked(app.login_failures, account_key, now, &retry) ||
-        ratelimit_blocked(app.login_failures, addr_key, now, &retry)) {
+    if (ratelimit_blocked(app.login_pair, pair_key, now, &retry) ||
+        ratelimit_blocked(app.login_address, addr_key, now, &retry)) {
         too_many(req, retry);
         return;
+    }
+    unsigned failures = ratelimit_count(app.login_account, account_key, now);
+    if (failures >= app.cfg.login_max_failures) {
+        unsigned over = failures - app.cfg.login_max_failures;
+        http_delay(req, over >= 5 ? 30.0 : (double)(1u << over));
     }
 
     /* The same Argon2id work whether or not the account exists. */
@@ -220,12 +232,14 @@ void auth_login(http_request *req)
     bool ok = crypto_pwhash_str_verify(hash, password, strlen(password)) == 0;
     ok = ok && l.found && l.active && l.hash[0];
     if (!ok) {
-        ratelimit_hit(app.login_failures, account_key, now, NULL);
-        ratelimit_hit(app.login_failures, addr_key, now, NULL);
+        ratelimit_hit(app.login_pair, pair_key, now, NULL);
+        ratelimit_hit(app.login_address, addr_key, now, NULL);
+        ratelimit_hit(app.login_account, account_key, now, NULL);
         unauthorized(req, "invalid-credentials", "The e-mail or password is not correct.");
         return;
     }
-    ratelimit_reset(app.login_failures, account_key);
+    ratelimit_reset(app.login_pair, pair_key);
+    ratelimit_reset(app.login_account, account_key);
 
     char *token = NULL;
     long exp = 0;
@@ -243,6 +257,11 @@ void auth_login(http_request *req)
     free(token);
     req->user_id = arena_strdup(req->arena, l.id);
     http_reply_json(req, 200, out);
+}
+
+bool auth_by_cookie(http_request *req)
+{
+    return !http_header(req, "Authorization") && http_cookie(req, SESSION_COOKIE);
 }
 
 void auth_logout(http_request *req)

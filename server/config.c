@@ -119,6 +119,8 @@ bool config_load(app_config *cfg, bool require_secret)
     cfg->rate_limit_per_minute = (unsigned)n;
     ok &= env_uint("LOGIN_MAX_FAILURES", 5, 1, 1000, &n);
     cfg->login_max_failures = (unsigned)n;
+    ok &= env_uint("LOGIN_MAX_FAILURES_PER_ADDRESS", 4ul * cfg->login_max_failures, 1, 100000, &n);
+    cfg->login_max_failures_per_address = (unsigned)n;
     ok &= env_uint("KEEP_ALIVE", 0, 0, 1, &n);
     cfg->keep_alive = n == 1;
     ok &= env_uint("HEADER_TIMEOUT_SECONDS", 10, 1, 300, &n);

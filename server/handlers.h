@@ -10,6 +10,8 @@
 /* auth.c */
 void auth_register(void);
 bool auth_authenticate(http_request *req);
+/* Whether the request carries the session cookie and no bearer token. */
+bool auth_by_cookie(http_request *req);
 void auth_login(http_request *req);
 void auth_logout(http_request *req);
 void auth_me(http_request *req);

@@ -177,6 +177,15 @@ void routes_dispatch(http_request *req, void *cls)
         return;
     }
 
+    /* The same for routes open to anyone (log-out): with the session cookie, a change must
+     * come from our own pages, so another site cannot log a user out. */
+    if (!match->roles && is_unsafe(req->method) && auth_by_cookie(req) && !origin_ok(req)) {
+        problem_send(req, 403, "cross-origin", NULL,
+                     "A change made with the session cookie must come from Samspil itself "
+                     "(Origin header missing or foreign).");
+        return;
+    }
+
     if (match->roles) {
         if (!auth_authenticate(req))
             return;

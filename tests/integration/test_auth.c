@@ -556,6 +556,48 @@ START_TEST(test_logout_clears_cookie)
 }
 END_TEST
 
+/* Log-out with the session cookie follows the CSRF rule of every change: without our Origin
+ * (or a same-origin fetch) another site could log the user out. */
+START_TEST(test_logout_with_cookie_needs_our_origin)
+{
+    it_response *l = login(ADMIN, "demo-password");
+    IT_ASSERT_STATUS(l, 200);
+    char *cv = session_cookie_value(l);
+    ck_assert_ptr_nonnull(cv);
+    char cookie[4096], origin[128];
+    snprintf(cookie, sizeof cookie, "Cookie: samspil_session=%s", cv);
+    snprintf(origin, sizeof origin, "Origin: %s", it_base_url());
+
+    const char *bare[] = {cookie, NULL};
+    it_response *r = it_request("POST", "/api/auth/logout", NULL, NULL, bare);
+    IT_ASSERT_PROBLEM(r, 403, "cross-origin");
+    ck_assert_ptr_null(it_header(r, "Set-Cookie"));
+    it_response_free(r);
+    const char *cross[] = {cookie, "Sec-Fetch-Site: cross-site", NULL};
+    r = it_request("POST", "/api/auth/logout", NULL, NULL, cross);
+    IT_ASSERT_PROBLEM(r, 403, "cross-origin");
+    it_response_free(r);
+    const char *evil[] = {cookie, "Origin: https://evil.example", NULL};
+    r = it_request("POST", "/api/auth/logout", NULL, NULL, evil);
+    IT_ASSERT_PROBLEM(r, 403, "cross-origin");
+    it_response_free(r);
+
+    const char *same[] = {cookie, "Sec-Fetch-Site: same-origin", NULL};
+    r = it_request("POST", "/api/auth/logout", NULL, NULL, same);
+    IT_ASSERT_STATUS(r, 204);
+    it_response_free(r);
+    const char *ours[] = {cookie, origin, NULL};
+    r = it_request("POST", "/api/auth/logout", NULL, NULL, ours);
+    IT_ASSERT_STATUS(r, 204);
+    char *sc = it_header(r, "Set-Cookie");
+    ck_assert_ptr_nonnull(sc);
+    free(sc);
+    it_response_free(r);
+    free(cv);
+    it_response_free(l);
+}
+END_TEST
+
 START_TEST(test_api_responses_are_not_cached)
 {
     char *t = it_login(CLINICIAN);
@@ -736,6 +778,7 @@ int main(void)
     tcase_add_test(tc, test_claims_the_database_disagrees_with);
     tcase_add_test(tc, test_cookie_session_and_csrf);
     tcase_add_test(tc, test_logout_clears_cookie);
+    tcase_add_test(tc, test_logout_with_cookie_needs_our_origin);
     tcase_add_test(tc, test_api_responses_are_not_cached);
     tcase_add_test(tc, test_deactivation_ends_sessions);
     tcase_add_test(tc, test_password_reset_ends_sessions);

@@ -165,6 +165,8 @@ START_TEST(test_one_request_per_connection)
     ck_assert_int_eq(count_responses(all), 1);
     ck_assert_msg(strstr(all, "HTTP/1.1 200") == all, "%s", all);
     ck_assert_msg(strcasestr(all, "\r\nConnection: close\r\n"), "%s", all);
+    /* served as http:// here: no HSTS (test_keepalive.c has the https:// case) */
+    ck_assert_msg(!strcasestr(all, "Strict-Transport-Security"), "%s", all);
     free(all);
 }
 END_TEST

@@ -2,7 +2,7 @@
  * Keep-alive, where it is switched on (KEEP_ALIVE=1, for a server behind a proxy that checks
  * request framing itself): requests reuse the connection, and a later request on it that
  * breaks the framing rules is answered 400 and ends the connection, so nothing after it is
- * read as a request. (By default every connection carries one request: test_edge.c.)
+ * read as a request; served as https://, every answer carries HSTS. (By default every connection carries one request: test_edge.c.)
  */
 #define _GNU_SOURCE /* strcasestr */
 #include <stdlib.h>
@@ -105,15 +105,39 @@ START_TEST(test_later_request_breaking_framing_ends_the_connection)
 }
 END_TEST
 
+/* Served as https:// (behind the TLS proxy): browsers are told to stay on https. */
+START_TEST(test_hsts_behind_tls)
+{
+    it_response *r = it_request("GET", "/healthz", NULL, NULL, NULL);
+    IT_ASSERT_STATUS(r, 200);
+    char *hsts = it_header(r, "Strict-Transport-Security");
+    ck_assert_msg(hsts && strstr(hsts, "max-age=31536000"), "HSTS: %s", hsts ? hsts : "-");
+    free(hsts);
+    it_response_free(r);
+    /* the acceptor's own answers too */
+    int fd = it_raw_connect();
+    const char bad[] = "GET /a%00 HTTP/1.1\r\nHost: x\r\n\r\n";
+    ck_assert(it_raw_send(fd, bad, sizeof bad - 1));
+    r = it_raw_read(fd, 3000);
+    close(fd);
+    IT_ASSERT_PROBLEM(r, 400, "bad-target");
+    hsts = it_header(r, "Strict-Transport-Security");
+    ck_assert_ptr_nonnull(hsts);
+    free(hsts);
+    it_response_free(r);
+}
+END_TEST
+
 int main(void)
 {
-    const char *env[] = {"KEEP_ALIVE=1", NULL};
+    const char *env[] = {"KEEP_ALIVE=1", "PUBLIC_ORIGIN=https://samspil.example", NULL};
     it_server_start(env);
     Suite *s = suite_create("keepalive");
     TCase *tc = tcase_create("keepalive");
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_keep_alive);
     tcase_add_test(tc, test_later_request_breaking_framing_ends_the_connection);
+    tcase_add_test(tc, test_hsts_behind_tls);
     suite_add_tcase(s, tc);
     return it_run_suite(s);
 }
