@@ -16,6 +16,7 @@
 
 #include "app.h"
 #include "migrate.h"
+#include "cursor.h"
 #include "routes.h"
 
 static void usage(void)
@@ -117,6 +118,7 @@ static int cmd_create_admin(const app_config *cfg, const char *email, const char
 static bool app_init(void)
 {
     const app_config *cfg = &app.cfg;
+    cursor_init((const unsigned char *)cfg->jwt_secret, cfg->jwt_secret_len);
     app.hs = (token_hs_config){
         .key = (const unsigned char *)cfg->jwt_secret,
         .key_len = cfg->jwt_secret_len,

@@ -1,6 +1,7 @@
 /*
  * routes: the route table and dispatcher; see routes.h.
  */
+#include "cursor.h"
 #include "routes.h"
 
 #include <stdio.h>
@@ -212,7 +213,9 @@ void routes_dispatch(http_request *req, void *cls)
             return;
         }
     }
+    cursor_bind(req); /* the cursors of this answer belong to this list and caller */
     match->handler(req);
+    cursor_bind(NULL);
 }
 
 void routes_complete(http_request *req, void *cls)

@@ -5,6 +5,8 @@
  * who and why on record, the board both organisations see, filters and pages that never
  * show another team's residents, and the audit rows every read and write leaves.
  */
+#define _GNU_SOURCE /* memmem */
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -434,6 +436,71 @@ START_TEST(test_caseload_filters_and_pages_hide_other_teams)
 }
 END_TEST
 
+/* Issue 9: cursors used to be base64 of "name\nid". Now they are sealed: no resident's name
+ * can be read out of a URL, and a cursor is refused (400) when altered, forged, used on
+ * another list or by another caller. */
+START_TEST(test_cursors_are_opaque_and_bound)
+{
+    char *clin = it_login("clinician@slagelse.demo");
+    char *mgr = it_login("manager@slagelse.demo");
+    it_response *r = it_request("GET", "/api/residents?limit=1", clin, NULL, NULL);
+    IT_ASSERT_STATUS(r, 200);
+    const char *name = json_str(json_array_get(json_object_get(r->json, "items"), 0), "name");
+    const char *next = it_json_str(r, "next");
+    ck_assert_ptr_nonnull(name);
+    ck_assert_ptr_nonnull(next);
+    /* decoded, it holds neither the name nor the id in the clear */
+    unsigned char raw[1024];
+    size_t raw_len = 0;
+    ck_assert_int_eq(sodium_base642bin(raw, sizeof raw, next, strlen(next), NULL, &raw_len, NULL,
+                                       sodium_base64_VARIANT_URLSAFE_NO_PADDING),
+                     0);
+    const char *id = json_str(json_array_get(json_object_get(r->json, "items"), 0), "id");
+    ck_assert_msg(!memmem(raw, raw_len, name, strlen(name)), "the cursor shows the name");
+    ck_assert_msg(!memmem(raw, raw_len, id, strlen(id)), "the cursor shows the id");
+    ck_assert_msg(!strstr(next, name), "the cursor shows the name");
+
+    char path[1200];
+    snprintf(path, sizeof path, "/api/residents?limit=1&cursor=%s", next);
+    it_response *ok = it_request("GET", path, clin, NULL, NULL);
+    IT_ASSERT_STATUS(ok, 200);
+    it_response_free(ok);
+
+    /* another caller of the same team, the same cursor */
+    it_response *e = it_request("GET", path, mgr, NULL, NULL);
+    IT_ASSERT_PROBLEM(e, 400, "bad-query");
+    ck_assert(it_problem_has_field(e, "cursor"));
+    it_response_free(e);
+    /* another list */
+    snprintf(path, sizeof path, "/api/board?limit=1&cursor=%s", next);
+    e = it_request("GET", path, clin, NULL, NULL);
+    IT_ASSERT_PROBLEM(e, 400, "bad-query");
+    it_response_free(e);
+    /* one character changed */
+    char *bent = strdup(next);
+    size_t mid = strlen(bent) / 2;
+    bent[mid] = bent[mid] == 'A' ? 'B' : 'A';
+    snprintf(path, sizeof path, "/api/residents?limit=1&cursor=%s", bent);
+    e = it_request("GET", path, clin, NULL, NULL);
+    IT_ASSERT_PROBLEM(e, 400, "bad-query");
+    it_response_free(e);
+    free(bent);
+    /* the old plain form: base64url("name\nid") */
+    char plain[400], enc[800];
+    int pn = snprintf(plain, sizeof plain, "%s\n%s", name, id);
+    sodium_bin2base64(enc, sizeof enc, (const unsigned char *)plain, (size_t)pn,
+                      sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    snprintf(path, sizeof path, "/api/residents?limit=1&cursor=%s", enc);
+    e = it_request("GET", path, clin, NULL, NULL);
+    IT_ASSERT_PROBLEM(e, 400, "bad-query");
+    it_response_free(e);
+
+    it_response_free(r);
+    free(mgr);
+    free(clin);
+}
+END_TEST
+
 int main(void)
 {
     it_server_start(NULL);
@@ -446,6 +513,7 @@ int main(void)
     tcase_add_test(tc, test_intensity_history_records_who_and_why);
     tcase_add_test(tc, test_board_shows_intensive_residents_to_both_sides);
     tcase_add_test(tc, test_caseload_filters_and_pages_hide_other_teams);
+    tcase_add_test(tc, test_cursors_are_opaque_and_bound);
     suite_add_tcase(s, tc);
     return it_run_suite(s);
 }
