@@ -21,7 +21,8 @@
 # Usage: tests/bench/run.sh [--rounds N] [--duration SECONDS] [--connections N] [--warmup SECONDS]
 #   defaults: 3 rounds of 5 s per benchmark, wrk -t2 -c64, 2 s warm-up before round 1
 #   BENCH_SCALE=small|region names the data set (./dev bench --scale sets it);
-#   BENCH_WORKERS the server's WORKER_THREADS (default 2), BENCH_POOL its DB_POOL_SIZE.
+#   BENCH_WORKERS the server's WORKER_THREADS (default 2), BENCH_POOL its DB_POOL_SIZE,
+#   BENCH_KEEP_ALIVE its KEEP_ALIVE (default 1, as behind the proxy; 0: one request per connection).
 # Results: printed, and written to build/bench/results-SCALE.txt and results-latest.txt (raw
 # outputs in build/bench/).
 set -euo pipefail
@@ -33,6 +34,10 @@ WARMUP=${BENCH_WARMUP:-2}
 WORKERS=${BENCH_WORKERS:-2}   # MHD thread pool of the servers under test (the server's default here: cores)
 POOL=${BENCH_POOL:-$((WORKERS + 2))}
 SCALE=${BENCH_SCALE:-small}
+# KEEP_ALIVE of the server: 1 (default) as behind the TLS proxy, which keeps its connections
+# to the servers (and as the Node peer serves); 0 is a direct deployment's one request per
+# connection.
+KEEP=${BENCH_KEEP_ALIVE:-1}
 WRK_THREADS=2
 PGBENCH_CLIENTS=8
 
@@ -42,7 +47,7 @@ while [[ $# -gt 0 ]]; do
     --duration) DURATION=${2:-}; shift 2 ;;
     --connections) CONNECTIONS=${2:-}; shift 2 ;;
     --warmup) WARMUP=${2:-}; shift 2 ;;
-    -h | --help) sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) printf 'run.sh: unknown argument %s\n' "$1" >&2; exit 2 ;;
   esac
 done
@@ -256,7 +261,7 @@ BASE=http://127.0.0.1:$PORT
 say "starting build/samspil serve on $BASE (WORKER_THREADS=$WORKERS DB_POOL_SIZE=$POOL; log: build/bench/samspil-serve.log)"
 # RATE_LIMIT_PER_MINUTE: the largest value config.c accepts, so the limiter never answers 429.
 PORT=$PORT BIND_ADDRESS=127.0.0.1 PUBLIC_ORIGIN=$BASE WORKER_THREADS=$WORKERS DB_POOL_SIZE=$POOL \
-  RATE_LIMIT_PER_MINUTE=10000000 \
+  RATE_LIMIT_PER_MINUTE=10000000 KEEP_ALIVE=$KEEP \
   "$SAMSPIL_BIN" serve >"$OUT/samspil-serve.log" 2>&1 &
 SAMSPIL_PID=$!
 PIDS+=("$!")
@@ -460,7 +465,7 @@ report() {
   printf 'data:     %s\n' "$DATA_NOTE"
   printf 'payloads: /healthz %s B, bare / %s B, bare /list %s B, %s %s B (%s residents)\n' \
     "$HEALTH_BYTES" "$BARE_BYTES" "$BARE_LIST_BYTES" "$RES_PATH" "$RESIDENTS_BYTES" "$RESIDENTS_ROWS"
-  printf 'server:   WORKER_THREADS=%s DB_POOL_SIZE=%s; resident memory %s\n' "$WORKERS" "$POOL" "$RSS_NOTE"
+  printf 'server:   WORKER_THREADS=%s DB_POOL_SIZE=%s KEEP_ALIVE=%s; resident memory %s\n' "$WORKERS" "$POOL" "$KEEP" "$RSS_NOTE"
   printf 'audit:    %s;\n          %s\n\n' "$AUDIT_NOTE" "$DB_NOTE"
   printf 'median of %s rounds\n' "$ROUNDS"
   printf '%-44s %-8s %5s %9s %9s  %-13s %s\n' "endpoint" "tool" "conc" "req/s" "p99 ms" "req/s range" "notes"
