@@ -1,7 +1,8 @@
 /*
  * Staying up: when the database goes away the server answers 503 problems (and /readyz
  * says so) instead of failing or exiting, and recovers by itself when the database is back.
- * A SIGTERM lets requests in flight finish before the server exits with status 0.
+ * A SIGTERM lets requests in flight finish before the server exits with status 0. A kill -9
+ * of PostgreSQL under writes loses no acknowledged write and duplicates none.
  *
  * The outage test stops the shared test cluster (it_db_stop) and the readiness test makes
  * the schema look foreign; main() undoes both whatever happened, so a failure here cannot
@@ -228,15 +229,165 @@ START_TEST(test_graceful_shutdown)
 }
 END_TEST
 
+/* ---- PostgreSQL killed under writes (issue 9) ---- */
+
+#define WRITERS 4
+
+typedef struct writer {
+    const char *token, *prefix;
+    int id;
+    volatile bool *stop;
+    int acked;               /* residents acknowledged (201), in order: prefix-wID-0.. */
+    int unavailable, failed; /* 503 answers; connections that got no answer */
+    long odd;                /* another status: the test fails */
+} writer;
+
+/* Creates residents one after another, each with its own Idempotency-Key, retrying a
+ * request with the same key until it is acknowledged, as a client should. */
+static void *write_loop(void *p)
+{
+    writer *w = p;
+    while (!*w->stop && !w->odd) {
+        char key[160], name[200], hdr[200], body[512];
+        snprintf(key, sizeof key, "%s-w%d-%d", w->prefix, w->id, w->acked);
+        snprintf(name, sizeof name, "Kill %s", key);
+        snprintf(hdr, sizeof hdr, "Idempotency-Key: %s", key);
+        snprintf(body, sizeof body,
+                 "{\"name\": \"%s\", \"date_of_birth\": \"1990-05-01\", \"facility_id\": \""
+                 IT_FACILITY_ENGEN "\"}", name);
+        const char *h[] = {hdr, NULL};
+        for (;;) {
+            it_response *r = it_request("POST", "/api/residents", w->token, body, h);
+            long st = r->status;
+            it_response_free(r);
+            if (st == 201) {
+                w->acked++;
+                break;
+            }
+            if (st == 503)
+                w->unavailable++;
+            else if (st == 0)
+                w->failed++;
+            else {
+                w->odd = st;
+                break;
+            }
+            sleep_ms(100);
+        }
+    }
+    return NULL;
+}
+
+static long postmaster_pid(void)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/postmaster.pid", getenv("TEST_PGDATA"));
+    FILE *f = fopen(path, "r");
+    long pid = 0;
+    if (f) {
+        if (fscanf(f, "%ld", &pid) != 1)
+            pid = 0;
+        fclose(f);
+    }
+    return pid;
+}
+
+/* kill -9 of the postmaster while four clients write: every acknowledged write exists exactly
+ * once with its audit row, retries with the same key never duplicate, the server answers 503
+ * meanwhile and recovers after crash recovery without being restarted. */
+START_TEST(test_database_killed_under_writes_loses_nothing)
+{
+    ck_assert_ptr_nonnull(getenv("TEST_PGDATA"));
+    char *t = it_login("clinician@slagelse.demo");
+    char *prefix = it_unique("k9");
+    volatile bool stop = false;
+    writer w[WRITERS];
+    pthread_t th[WRITERS];
+    for (int i = 0; i < WRITERS; i++) {
+        w[i] = (writer){.token = t, .prefix = prefix, .id = i, .stop = &stop};
+        pthread_create(&th[i], NULL, write_loop, &w[i]);
+    }
+    sleep_ms(1500);
+    long pid = postmaster_pid();
+    ck_assert_int_gt(pid, 0);
+    ck_assert_int_eq(kill((pid_t)pid, SIGKILL), 0);
+    sleep_ms(1500); /* the backends notice their postmaster is gone and exit */
+    /* until the killed postmaster is reaped, its lock file still names a live process */
+    bool started = false;
+    for (int i = 0; i < 20 && !started; i++) {
+        started = it_db_start();
+        if (!started)
+            sleep_ms(500);
+    }
+    ck_assert_msg(started, "the cluster did not start again after kill -9");
+    double deadline = now_s() + 20;
+    int before = 0;
+    for (int i = 0; i < WRITERS; i++)
+        before += w[i].acked;
+    /* writing again after recovery */
+    for (;;) {
+        int now_acked = 0;
+        for (int i = 0; i < WRITERS; i++)
+            now_acked += w[i].acked;
+        if (now_acked >= before + 2 * WRITERS || now_s() > deadline)
+            break;
+        sleep_ms(200);
+    }
+    stop = true;
+    int acked = 0, unavailable = 0, failed = 0;
+    for (int i = 0; i < WRITERS; i++) {
+        pthread_join(th[i], NULL);
+        ck_assert_msg(w[i].odd == 0, "writer %d got status %ld", i, w[i].odd);
+        acked += w[i].acked;
+        unavailable += w[i].unavailable;
+        failed += w[i].failed;
+    }
+    fprintf(stderr, "kill -9 under writes: %d acknowledged, %d answers 503, %d without answer\n",
+            acked, unavailable, failed);
+    ck_assert_msg(acked >= before + 2 * WRITERS, "writes did not resume after recovery");
+    ck_assert_msg(unavailable > 0, "no 503 while the database was down");
+    ck_assert_int_eq(kill(it_server_pid(), 0), 0); /* the same server process */
+
+    PGconn *db = it_db_owner();
+    char like[200];
+    snprintf(like, sizeof like, "Kill %s-%%", prefix);
+    const char *p[] = {like};
+    /* exactly the acknowledged ones, each once (in flight when stopped: none, each loop
+     * ends acknowledged), each with one audit row of its creation */
+    char *n = it_db_value_params(db, "SELECT count(*) FROM residents WHERE name LIKE $1", 1, p);
+    char *d = it_db_value_params(db,
+                                 "SELECT count(*) FROM (SELECT name FROM residents WHERE name LIKE $1 "
+                                 "GROUP BY name HAVING count(*) > 1) x",
+                                 1, p);
+    char *a = it_db_value_params(db,
+                                 "SELECT count(*) FROM residents r WHERE r.name LIKE $1 AND "
+                                 "(SELECT count(*) FROM audit_log l WHERE l.action = 'create' AND "
+                                 "l.resource_type = 'resident' AND l.resource_id = r.id::text) = 1",
+                                 1, p);
+    ck_assert_int_eq(atoi(n), acked);
+    ck_assert_str_eq(d, "0");
+    ck_assert_int_eq(atoi(a), acked);
+    free(a);
+    free(d);
+    free(n);
+    PQfinish(db);
+    free(prefix);
+    free(t);
+}
+END_TEST
+
 int main(void)
 {
-    it_server_start(NULL);
+    /* four writers as fast as they can: above the per-address request limit otherwise */
+    const char *env[] = {"RATE_LIMIT_PER_MINUTE=1000000", NULL};
+    it_server_start(env);
     Suite *s = suite_create("resilience");
     TCase *tc = tcase_create("resilience");
     tcase_set_timeout(tc, 90);
     tcase_add_test(tc, test_database_outage);
     tcase_add_test(tc, test_quick_restart_goes_unnoticed);
     tcase_add_test(tc, test_schema_mismatch_is_not_ready);
+    tcase_add_test(tc, test_database_killed_under_writes_loses_nothing);
     tcase_add_test(tc, test_graceful_shutdown);
     suite_add_tcase(s, tc);
     int rc = it_run_suite(s);
