@@ -233,6 +233,14 @@ static enum MHD_Result queue(const http_server *s, struct MHD_Connection *conn,
     return ret;
 }
 
+/* A random request id: 16 hex digits (out holds at least 17 bytes). */
+static void new_request_id(char *out, size_t n)
+{
+    unsigned char rnd[8];
+    randombytes_buf(rnd, sizeof rnd);
+    sodium_bin2hex(out, n, rnd, sizeof rnd);
+}
+
 /* Writes a problem answer straight to the socket and ends the sending side: for the acceptor
  * (libmicrohttpd has not seen the connection) and for a body refused half-way (libmicrohttpd
  * 0.9.75 queues no response while a body is still arriving). */
@@ -341,9 +349,7 @@ static http_request *request_new(http_server *s, struct MHD_Connection *conn)
     req->arena = a;
     req->conn = conn;
     req->started = http_now();
-    unsigned char rnd[8];
-    randombytes_buf(rnd, sizeof rnd);
-    sodium_bin2hex(req->request_id, sizeof req->request_id, rnd, sizeof rnd);
+    new_request_id(req->request_id, sizeof req->request_id);
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
     if (ci && ci->client_addr) {
@@ -444,10 +450,8 @@ static void watch_expire(http_server *s, watch *w, unsigned status, const char *
                          const char *detail)
 {
     if (w->state == WATCH_BODY && !atomic_exchange(&w->answered, true)) {
-        unsigned char rnd[8];
         char rid[17];
-        randombytes_buf(rnd, sizeof rnd);
-        sodium_bin2hex(rid, sizeof rid, rnd, sizeof rnd);
+        new_request_id(rid, sizeof rid);
         wire_problem(s, w->fd, status, code, NULL, detail, rid);
     }
     shutdown(w->fd, SHUT_RDWR);
@@ -754,10 +758,8 @@ static size_t pending_index(const http_server *s, const pending *p)
 static void edge_answer(http_server *s, pending *p, unsigned status, const char *code,
                         const char *field, const char *detail)
 {
-    unsigned char rnd[8];
     char rid[17];
-    randombytes_buf(rnd, sizeof rnd);
-    sodium_bin2hex(rid, sizeof rid, rnd, sizeof rnd);
+    new_request_id(rid, sizeof rid);
     wire_problem(s, p->fd, status, code, field, detail, rid);
     p->closing = true;
     p->deadline = http_now() + 2.0;
