@@ -29,6 +29,7 @@
 #include "calendar.h"
 #include "cursor.h"
 #include "handlers.h"
+#include "ics.h"
 #include "routes.h"
 
 /* A timestamptz column as RFC 3339 in UTC. */
@@ -806,74 +807,6 @@ static void agreements_feed_revoke(http_request *req)
 
 /* ---- calendar.ics (RFC 5545) ---- */
 
-typedef struct ics_buf {
-    char *data;
-    size_t len, cap;
-    bool failed;
-} ics_buf;
-
-static void ics_raw(ics_buf *b, const char *s, size_t n)
-{
-    if (b->failed)
-        return;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 4096;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        char *d = realloc(b->data, cap);
-        if (!d) {
-            b->failed = true;
-            return;
-        }
-        b->data = d;
-        b->cap = cap;
-    }
-    memcpy(b->data + b->len, s, n);
-    b->len += n;
-    b->data[b->len] = '\0';
-}
-
-/* One content line, folded at 75 octets (never inside a UTF-8 sequence), ended by CRLF. */
-static void ics_line(ics_buf *b, const char *line)
-{
-    size_t n = strlen(line), at = 0, room = 75;
-    while (n - at > room) {
-        size_t cut = at + room;
-        while (cut > at && ((unsigned char)line[cut] & 0xC0) == 0x80)
-            cut--;
-        ics_raw(b, line + at, cut - at);
-        ics_raw(b, "\r\n ", 3);
-        at = cut;
-        room = 74; /* the leading space counts */
-    }
-    ics_raw(b, line + at, n - at);
-    ics_raw(b, "\r\n", 2);
-}
-
-/* name ":" value, with value escaped as TEXT (backslash, semicolon, comma, newline). */
-static void ics_text(ics_buf *b, arena *a, const char *name, const char *value)
-{
-    size_t n = strlen(value);
-    char *out = arena_alloc(a, strlen(name) + 2 * n + 2);
-    size_t o = strlen(name);
-    memcpy(out, name, o);
-    out[o++] = ':';
-    for (const char *s = value; *s; s++) {
-        if (*s == '\r')
-            continue;
-        if (*s == '\n') {
-            out[o++] = '\\';
-            out[o++] = 'n';
-            continue;
-        }
-        if (*s == '\\' || *s == ';' || *s == ',')
-            out[o++] = '\\';
-        out[o++] = *s;
-    }
-    out[o] = '\0';
-    ics_line(b, out);
-}
-
 static const char *const ics_timezone[] = {
     "BEGIN:VTIMEZONE",         "TZID:Europe/Copenhagen",
     "BEGIN:DAYLIGHT",          "TZOFFSETFROM:+0100",
@@ -906,7 +839,7 @@ static db_outcome ics_tx(app_call *c)
     ics_line(&b, "PRODID:-//Samspil//Samarbejdsaftale//DA");
     ics_line(&b, "CALSCALE:GREGORIAN");
     ics_line(&b, "METHOD:PUBLISH");
-    ics_text(&b, a, "X-WR-CALNAME", name);
+    ics_text(&b, "X-WR-CALNAME", name);
     ics_line(&b, "X-WR-TIMEZONE:Europe/Copenhagen");
     ics_line(&b, "REFRESH-INTERVAL;VALUE=DURATION:PT1H");
     ics_line(&b, "X-PUBLISHED-TTL:PT1H");
@@ -928,11 +861,11 @@ static db_outcome ics_tx(app_call *c)
                                   db_get(r, i, "starts_local")));
         ics_line(&b, arena_printf(a, "DTEND;TZID=Europe/Copenhagen:%s",
                                   db_get(r, i, "ends_local")));
-        ics_text(&b, a, "SUMMARY", db_get(r, i, "title"));
+        ics_text(&b, "SUMMARY", db_get(r, i, "title"));
         const char *loc = db_get(r, i, "location");
         if (loc && *loc)
-            ics_text(&b, a, "LOCATION", loc);
-        ics_text(&b, a, "DESCRIPTION", db_get(r, i, "description"));
+            ics_text(&b, "LOCATION", loc);
+        ics_text(&b, "DESCRIPTION", db_get(r, i, "description"));
         ics_line(&b, strcmp(status, "cancelled") == 0 ? "STATUS:CANCELLED" : "STATUS:CONFIRMED");
         ics_line(&b, "TRANSP:OPAQUE");
         ics_line(&b, "CLASS:PUBLIC");

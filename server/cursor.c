@@ -3,7 +3,6 @@
  */
 #include "cursor.h"
 
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,15 +10,13 @@
 #include "db.h"
 #include "json.h"
 #include "problem.h"
+#include "seal.h"
 
-static unsigned char seal_key[crypto_aead_xchacha20poly1305_ietf_KEYBYTES];
+static unsigned char cursor_key[SEAL_KEY_BYTES];
 
 void cursor_init(const unsigned char *secret, size_t len)
 {
-    crypto_generichash(seal_key, sizeof seal_key, (const unsigned char *)"samspil cursor v1", 17,
-                       secret, len > crypto_generichash_KEYBYTES_MAX
-                                   ? crypto_generichash_KEYBYTES_MAX
-                                   : len);
+    seal_key(cursor_key, "samspil cursor v1", secret, len);
 }
 
 /* What a cursor is bound to: "v1 METHOD PATH\nUSER", for this thread's request. */
@@ -49,30 +46,17 @@ json_t *cursor_make(const char *key, const char *id)
     if (!key || !id || !binding_len)
         return json_null();
     size_t kl = strlen(key), il = strlen(id);
-    size_t plain_len = kl + 1 + il;
-    size_t sealed_len = crypto_aead_xchacha20poly1305_ietf_NPUBBYTES + plain_len +
-                        crypto_aead_xchacha20poly1305_ietf_ABYTES;
-    unsigned char *plain = malloc(plain_len), *sealed = malloc(sealed_len);
-    size_t enc_len = sodium_base64_ENCODED_LEN(sealed_len, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-    char *enc = malloc(enc_len);
-    json_t *out = json_null();
-    if (plain && sealed && enc) {
-        memcpy(plain, key, kl);
-        plain[kl] = '\n';
-        memcpy(plain + kl + 1, id, il);
-        unsigned char *nonce = sealed;
-        randombytes_buf(nonce, crypto_aead_xchacha20poly1305_ietf_NPUBBYTES);
-        crypto_aead_xchacha20poly1305_ietf_encrypt(
-            sealed + crypto_aead_xchacha20poly1305_ietf_NPUBBYTES, NULL, plain, plain_len,
-            (const unsigned char *)binding, binding_len, NULL, nonce, seal_key);
-        sodium_bin2base64(enc, enc_len, sealed, sealed_len, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-        json_decref(out);
-        out = json_string(enc);
-    }
+    char *plain = malloc(kl + 1 + il);
+    if (!plain)
+        return json_null();
+    memcpy(plain, key, kl);
+    plain[kl] = '\n';
+    memcpy(plain + kl + 1, id, il);
+    char *text = seal_make(cursor_key, binding, binding_len, plain, kl + 1 + il);
     free(plain);
-    free(sealed);
-    free(enc);
-    return out;
+    json_t *out = text ? json_string(text) : json_null();
+    free(text);
+    return out ? out : json_null();
 }
 
 static bool bad_cursor(http_request *req)
@@ -89,23 +73,12 @@ bool cursor_parse(http_request *req, const char **key, const char **id)
     const char *c = http_query(req, "cursor");
     if (!c || !*c)
         return true;
-    size_t n = strlen(c);
-    if (n > 1024 || !binding_len)
+    if (!binding_len)
         return bad_cursor(req);
-    unsigned char *sealed = arena_alloc(req->arena, n + 1);
-    size_t sealed_len = 0;
-    if (sodium_base642bin(sealed, n, c, n, NULL, &sealed_len, NULL,
-                          sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
-        sealed_len < crypto_aead_xchacha20poly1305_ietf_NPUBBYTES +
-                         crypto_aead_xchacha20poly1305_ietf_ABYTES + 2)
-        return bad_cursor(req);
-    unsigned char *raw = arena_alloc(req->arena, sealed_len + 1);
-    unsigned long long raw_len = 0;
+    unsigned char *raw = arena_alloc(req->arena, strlen(c) + 1);
+    size_t raw_len = 0;
     /* a cursor altered, forged, or issued for another list or caller does not open */
-    if (crypto_aead_xchacha20poly1305_ietf_decrypt(
-            raw, &raw_len, NULL, sealed + crypto_aead_xchacha20poly1305_ietf_NPUBBYTES,
-            sealed_len - crypto_aead_xchacha20poly1305_ietf_NPUBBYTES,
-            (const unsigned char *)binding, binding_len, sealed, seal_key) != 0)
+    if (!seal_open(cursor_key, binding, binding_len, c, raw, &raw_len))
         return bad_cursor(req);
     raw[raw_len] = '\0';
     char *nl = memchr(raw, '\n', (size_t)raw_len);

@@ -21,6 +21,8 @@ declare -A SRC=(
   [router]="router.c arena.c"
   [token]="token.c json.c"
   [csv]="csv.c"
+  [ics]="ics.c"
+  [cursor]="seal.c"
 )
 declare -A PKG=(
   [head]=""
@@ -28,8 +30,10 @@ declare -A PKG=(
   [router]=""
   [token]="libjwt libsodium jansson"
   [csv]=""
+  [ics]=""
+  [cursor]="libsodium"
 )
-for t in head json router token csv; do
+for t in head json router token csv ics cursor; do
   srcs=()
   for s in ${SRC[$t]}; do srcs+=("$ROOT/lib/$s"); done
   # shellcheck disable=SC2046,SC2086

@@ -392,6 +392,145 @@ START_TEST(test_database_killed_under_writes_loses_nothing)
 }
 END_TEST
 
+/* ---- the server killed under writes (issue 9) ---- */
+
+typedef struct conv_writer {
+    const char *token, *prefix;
+    int id;
+    volatile bool *stop;
+    int acked, unanswered; /* conversations acknowledged; requests without an answer */
+    long odd;
+} conv_writer;
+
+/* Logs conversations with a clinical note (two rows and an audit row in one transaction),
+ * each with its own Idempotency-Key, retrying a request with the same key until it is
+ * acknowledged: across the kill and the new server. */
+static void *conv_loop(void *p)
+{
+    conv_writer *w = p;
+    while (!*w->stop && !w->odd) {
+        char key[160], hdr[200], body[600];
+        snprintf(key, sizeof key, "%s-w%d-%d", w->prefix, w->id, w->acked);
+        snprintf(hdr, sizeof hdr, "Idempotency-Key: %s", key);
+        snprintf(body, sizeof body,
+                 "{\"resident_id\": \"" IT_RESIDENT_ENGEN_1 "\", \"occurred_at\": "
+                 "\"2025-06-04T09:30:00+02:00\", \"kind\": \"phone\", \"outcome\": \"held\", "
+                 "\"clinical_note\": \"Kill %s\"}",
+                 key);
+        const char *h[] = {hdr, NULL};
+        for (;;) {
+            it_response *r = it_request("POST", "/api/conversations", w->token, body, h);
+            long st = r->status;
+            it_response_free(r);
+            if (st == 201) {
+                w->acked++;
+                break;
+            }
+            if (st == 0)
+                w->unanswered++;
+            else {
+                w->odd = st;
+                break;
+            }
+            sleep_ms(50);
+        }
+    }
+    return NULL;
+}
+
+/* kill -9 of the server while four clients write: nothing half-written (every conversation
+ * has its note and its audit row), no key left claimed by the dead process, and the retries
+ * against a new server complete every write exactly once. */
+START_TEST(test_server_killed_under_writes_leaves_nothing_half_written)
+{
+    /* a server of this test's own (the tests run forked: main()'s is not this process's
+     * child), so it can be killed, reaped and replaced here */
+    const char *env[] = {"RATE_LIMIT_PER_MINUTE=1000000", NULL};
+    it_server_start(env);
+    char *t = it_login("clinician@slagelse.demo");
+    char *prefix = it_unique("s9");
+    volatile bool stop = false;
+    conv_writer w[WRITERS];
+    pthread_t th[WRITERS];
+    for (int i = 0; i < WRITERS; i++) {
+        w[i] = (conv_writer){.token = t, .prefix = prefix, .id = i, .stop = &stop};
+        pthread_create(&th[i], NULL, conv_loop, &w[i]);
+    }
+    sleep_ms(1500);
+    int before = 0;
+    for (int i = 0; i < WRITERS; i++)
+        before += w[i].acked;
+    ck_assert_msg(before > 0, "no write was acknowledged before the kill");
+    ck_assert_int_eq(kill(it_server_pid(), SIGKILL), 0);
+    int rc = it_server_stop(); /* reaps it */
+    ck_assert_int_eq(rc, 128 + SIGKILL);
+    sleep_ms(300);
+
+    /* what the dead server left: rows of committed transactions only */
+    PGconn *db = it_db_owner();
+    char like[200];
+    snprintf(like, sizeof like, "Kill %s-%%", prefix);
+    const char *p[] = {like};
+    const char *orphans =
+        "SELECT count(*) FROM conversations c WHERE c.resident_id = '" IT_RESIDENT_ENGEN_1 "' "
+        "AND c.created_at > now() - interval '10 minutes' AND (NOT EXISTS (SELECT 1 FROM "
+        "conversation_notes n WHERE n.conversation_id = c.id) OR (SELECT count(*) FROM audit_log l "
+        "WHERE l.action = 'create' AND l.resource_type = 'conversation' AND "
+        "l.resource_id = c.id::text) <> 1)";
+    char *o = it_db_value(db, orphans);
+    ck_assert_str_eq(o, "0");
+    free(o);
+    /* a key is claimed in the transaction of its write: none stays claimed without answer */
+    char *pending = it_db_value_params(db,
+                                       "SELECT count(*) FROM idempotency_keys WHERE key LIKE $1 "
+                                       "AND status IS NULL",
+                                       1, (const char *[]){prefix});
+    ck_assert_str_eq(pending, "0");
+    free(pending);
+
+    it_server_start(env);
+    double deadline = now_s() + 20;
+    for (;;) {
+        int now_acked = 0;
+        for (int i = 0; i < WRITERS; i++)
+            now_acked += w[i].acked;
+        if (now_acked >= before + 2 * WRITERS || now_s() > deadline)
+            break;
+        sleep_ms(200);
+    }
+    stop = true;
+    int acked = 0, unanswered = 0;
+    for (int i = 0; i < WRITERS; i++) {
+        pthread_join(th[i], NULL);
+        ck_assert_msg(w[i].odd == 0, "writer %d got status %ld", i, w[i].odd);
+        acked += w[i].acked;
+        unanswered += w[i].unanswered;
+    }
+    fprintf(stderr, "kill -9 of the server: %d acknowledged (%d before), %d requests unanswered\n",
+            acked, before, unanswered);
+    ck_assert_msg(acked >= before + 2 * WRITERS, "writes did not resume on the new server");
+    ck_assert_msg(unanswered > 0, "no request went unanswered while no server ran");
+
+    char *n = it_db_value_params(db,
+                                 "SELECT count(*) FROM conversation_notes WHERE body LIKE $1", 1, p);
+    char *d = it_db_value_params(db,
+                                 "SELECT count(*) FROM (SELECT body FROM conversation_notes WHERE "
+                                 "body LIKE $1 GROUP BY body HAVING count(*) > 1) x",
+                                 1, p);
+    o = it_db_value(db, orphans);
+    PQfinish(db);
+    ck_assert_int_eq(atoi(n), acked);
+    ck_assert_str_eq(d, "0");
+    ck_assert_str_eq(o, "0");
+    free(o);
+    free(d);
+    free(n);
+    free(prefix);
+    free(t);
+    ck_assert_int_eq(it_server_stop(), 0);
+}
+END_TEST
+
 int main(void)
 {
     /* four writers as fast as they can: above the per-address request limit otherwise */
@@ -404,6 +543,7 @@ int main(void)
     tcase_add_test(tc, test_quick_restart_goes_unnoticed);
     tcase_add_test(tc, test_schema_mismatch_is_not_ready);
     tcase_add_test(tc, test_database_killed_under_writes_loses_nothing);
+    tcase_add_test(tc, test_server_killed_under_writes_leaves_nothing_half_written);
     tcase_add_test(tc, test_graceful_shutdown);
     suite_add_tcase(s, tc);
     int rc = it_run_suite(s);
