@@ -38,6 +38,7 @@ void residents_get(http_request *req);
 /* audit.c */
 void audit_register(void);
 void audit_list(http_request *req);
+void audit_summary(http_request *req);
 void audit_denied(http_request *req, const char *resident_id);
 
 /* health.c */

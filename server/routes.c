@@ -39,6 +39,7 @@ static const route routes[] = {
     {"GET",   "/api/residents/{id}",      residents_get,        ROLES_CARE, ROUTE_RESIDENT_DATA},
     /* audit trail of a resident, for the managers of its team and facility */
     {"GET",   "/api/audit",               audit_list,           ROLES_MANAGERS, ROUTE_RESIDENT_DATA},
+    {"GET",   "/api/audit/summary",       audit_summary,        ROLES_MANAGERS, ROUTE_RESIDENT_DATA},
 };
 /* clang-format on */
 

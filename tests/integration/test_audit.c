@@ -217,9 +217,10 @@ START_TEST(test_trail_pages)
 }
 END_TEST
 
-/* How many rows audit_trail() gives for Engen's first resident to this account, asked in the
- * database as the application role with the account's identity. */
-static long trail_rows_as(const char *email)
+/* How many rows a query (of audit_trail() or audit_trail_summary()) gives to this account,
+ * asked in the database as the application role with the account's identity; trail_rows_as:
+ * of audit_trail() for Engen's first resident. */
+static long rows_as(const char *email, const char *sql)
 {
     PGconn *owner = it_db_owner();
     const char *pe[] = {email};
@@ -243,8 +244,7 @@ static long trail_rows_as(const char *email)
                                3, NULL, pb, NULL, NULL, 0);
     ck_assert_int_eq(PQresultStatus(b), PGRES_TUPLES_OK);
     PQclear(b);
-    char *n = it_db_value(app, "SELECT count(*) FROM audit_trail('" IT_RESIDENT_ENGEN_1
-                               "', NULL, NULL, 1000)");
+    char *n = it_db_value(app, sql);
     ck_assert_ptr_nonnull(n);
     long rows = strtol(n, NULL, 10);
     free(n);
@@ -252,6 +252,12 @@ static long trail_rows_as(const char *email)
     PQfinish(app);
     free(who);
     return rows;
+}
+
+static long trail_rows_as(const char *email)
+{
+    return rows_as(email, "SELECT count(*) FROM audit_trail('" IT_RESIDENT_ENGEN_1
+                          "', NULL, NULL, 1000)");
 }
 
 START_TEST(test_trail_has_list_reads_and_keeps_the_policy)
@@ -283,6 +289,309 @@ START_TEST(test_trail_has_list_reads_and_keeps_the_policy)
     free(list_id);
     it_response_free(list);
     free(clin);
+}
+END_TEST
+
+/* Today in Copenhagen (YYYY-MM-DD) shifted by days, from the database; a new string. */
+static char *copenhagen_day(int days)
+{
+    PGconn *db = it_db_owner();
+    char sql[160];
+    snprintf(sql, sizeof sql,
+             "SELECT ((now() AT TIME ZONE 'Europe/Copenhagen')::date + %d)::text", days);
+    char *d = it_db_value(db, sql);
+    PQfinish(db);
+    ck_assert_ptr_nonnull(d);
+    return d;
+}
+
+/* Every item of r has member key equal to one of the |-separated values in want. */
+static void assert_all_items(const it_response *r, const char *key, const char *want)
+{
+    size_t i;
+    json_t *it;
+    json_array_foreach(json_object_get(r->json, "items"), i, it) {
+        const char *v = json_string_value(json_object_get(it, key));
+        ck_assert_ptr_nonnull(v);
+        char pat[128];
+        snprintf(pat, sizeof pat, "|%s|", v);
+        char all[128];
+        snprintf(all, sizeof all, "|%s|", want);
+        ck_assert_msg(strstr(all, pat) != NULL, "item %zu has %s %s, not %s", i, key, v, want);
+    }
+}
+
+START_TEST(test_trail_filters)
+{
+    char *clin = it_login("clinician@slagelse.demo");
+    /* two reads (the later one is looked for), so a filtered trail has two pages */
+    it_response *read = it_request("GET", "/api/residents/" IT_RESIDENT_ENGEN_1, clin, NULL, NULL);
+    IT_ASSERT_STATUS(read, 200);
+    it_response_free(read);
+    read = it_request("GET", "/api/residents/" IT_RESIDENT_ENGEN_1, clin, NULL, NULL);
+    IT_ASSERT_STATUS(read, 200);
+    char *read_id = it_header(read, "X-Request-Id");
+    it_response *list = it_request("GET", "/api/residents?limit=200", clin, NULL, NULL);
+    IT_ASSERT_STATUS(list, 200);
+    char *list_id = it_header(list, "X-Request-Id");
+    char *staff = it_login("staff@engen.demo");
+    it_response *sread = it_request("GET", "/api/residents/" IT_RESIDENT_ENGEN_1, staff, NULL,
+                                    NULL);
+    IT_ASSERT_STATUS(sread, 200);
+    char *sread_id = it_header(sread, "X-Request-Id");
+    char *today = copenhagen_day(0), *tomorrow = copenhagen_day(1),
+         *yesterday = copenhagen_day(-1);
+    char *t = it_login("manager@slagelse.demo");
+    char path[512];
+
+    /* by person: only the clinician's rows, the read and the list read among them */
+    it_response *r = it_request(
+        "GET", AUDIT_ENGEN_1 "&limit=200&user_id=" IT_USER_CLINICIAN_SLAGELSE, t, NULL, NULL);
+    IT_ASSERT_STATUS(r, 200);
+    assert_all_items(r, "user_id", IT_USER_CLINICIAN_SLAGELSE);
+    ck_assert_ptr_nonnull(find_item(json_object_get(r->json, "items"), read_id));
+    ck_assert_ptr_nonnull(find_item(json_object_get(r->json, "items"), list_id));
+    ck_assert_ptr_null(find_item(json_object_get(r->json, "items"), sread_id));
+    /* a filtered read of the trail is on the trail as before */
+    json_t *rows = audit_rows_of(r);
+    ck_assert_int_eq(json_array_size(rows), 1);
+    ck_assert_str_eq(row_str(rows, 0, "resource_type"), "audit_log");
+    ck_assert_str_eq(row_str(rows, 0, "resident_id"), IT_RESIDENT_ENGEN_1);
+    json_decref(rows);
+    it_response_free(r);
+
+    /* by action: list reads only, or opened and changed only */
+    r = it_request("GET", AUDIT_ENGEN_1 "&limit=200&action=search", t, NULL, NULL);
+    IT_ASSERT_STATUS(r, 200);
+    assert_all_items(r, "action", "search");
+    ck_assert_ptr_nonnull(find_item(json_object_get(r->json, "items"), list_id));
+    ck_assert_ptr_null(find_item(json_object_get(r->json, "items"), read_id));
+    it_response_free(r);
+    r = it_request("GET", AUDIT_ENGEN_1 "&limit=200&action=read,create,update,delete", t, NULL,
+                   NULL);
+    IT_ASSERT_STATUS(r, 200);
+    assert_all_items(r, "action", "read|create|update|delete");
+    ck_assert_ptr_nonnull(find_item(json_object_get(r->json, "items"), read_id));
+    ck_assert_ptr_nonnull(find_item(json_object_get(r->json, "items"), sread_id));
+    ck_assert_ptr_null(find_item(json_object_get(r->json, "items"), list_id));
+    it_response_free(r);
+
+    /* by period (Copenhagen days, both included) */
+    snprintf(path, sizeof path, AUDIT_ENGEN_1 "&limit=200&from=%s&to=%s", today, today);
+    r = it_request("GET", path, t, NULL, NULL);
+    IT_ASSERT_STATUS(r, 200);
+    ck_assert_ptr_nonnull(find_item(json_object_get(r->json, "items"), read_id));
+    ck_assert_ptr_nonnull(find_item(json_object_get(r->json, "items"), list_id));
+    it_response_free(r);
+    snprintf(path, sizeof path, AUDIT_ENGEN_1 "&limit=200&from=%s", tomorrow);
+    r = it_request("GET", path, t, NULL, NULL);
+    IT_ASSERT_STATUS(r, 200);
+    ck_assert_int_eq(json_array_size(json_object_get(r->json, "items")), 0);
+    it_response_free(r);
+    snprintf(path, sizeof path, AUDIT_ENGEN_1 "&limit=200&to=%s", yesterday);
+    r = it_request("GET", path, t, NULL, NULL);
+    IT_ASSERT_STATUS(r, 200);
+    ck_assert_ptr_null(find_item(json_object_get(r->json, "items"), read_id));
+    ck_assert_ptr_null(find_item(json_object_get(r->json, "items"), list_id));
+    it_response_free(r);
+
+    /* pages of a filtered trail stay filtered; the cursor opens only the same filters */
+    r = it_request("GET",
+                   AUDIT_ENGEN_1 "&limit=1&action=read&user_id=" IT_USER_CLINICIAN_SLAGELSE, t,
+                   NULL, NULL);
+    IT_ASSERT_STATUS(r, 200);
+    const char *next = it_json_str(r, "next");
+    ck_assert_ptr_nonnull(next);
+    json_int_t first = json_integer_value(
+        json_object_get(json_array_get(json_object_get(r->json, "items"), 0), "id"));
+    snprintf(path, sizeof path,
+             AUDIT_ENGEN_1 "&limit=1&action=read&user_id=" IT_USER_CLINICIAN_SLAGELSE
+                           "&cursor=%s",
+             next);
+    it_response *r2 = it_request("GET", path, t, NULL, NULL);
+    IT_ASSERT_STATUS(r2, 200);
+    assert_all_items(r2, "user_id", IT_USER_CLINICIAN_SLAGELSE);
+    assert_all_items(r2, "action", "read");
+    json_t *second = json_array_get(json_object_get(r2->json, "items"), 0);
+    ck_assert_ptr_nonnull(second);
+    ck_assert_int_lt(json_integer_value(json_object_get(second, "id")), first);
+    it_response_free(r2);
+    snprintf(path, sizeof path, AUDIT_ENGEN_1 "&limit=1&action=search&cursor=%s", next);
+    r2 = it_request("GET", path, t, NULL, NULL);
+    IT_ASSERT_PROBLEM(r2, 400, "bad-query");
+    it_response_free(r2);
+    it_response_free(r);
+
+    /* malformed filters name their field */
+    const char *bad[][2] = {{AUDIT_ENGEN_1 "&action=peek", "action"},
+                            {AUDIT_ENGEN_1 "&action=read,,update", "action"},
+                            {AUDIT_ENGEN_1 "&user_id=someone", "user_id"},
+                            {AUDIT_ENGEN_1 "&from=2026-13-01", "from"},
+                            {AUDIT_ENGEN_1 "&from=2026-03-02&to=2026-03-01", "to"},
+                            {"/api/audit/summary?resident_id=" IT_RESIDENT_ENGEN_1 "&to=x", "to"}};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        r = it_request("GET", bad[i][0], t, NULL, NULL);
+        IT_ASSERT_PROBLEM(r, 400, "bad-query");
+        ck_assert_msg(it_problem_has_field(r, bad[i][1]), "%s does not name %s", bad[i][0],
+                      bad[i][1]);
+        it_response_free(r);
+    }
+    free(t);
+    free(today);
+    free(tomorrow);
+    free(yesterday);
+    free(sread_id);
+    free(list_id);
+    free(read_id);
+    it_response_free(sread);
+    it_response_free(list);
+    it_response_free(read);
+    free(staff);
+    free(clin);
+}
+END_TEST
+
+START_TEST(test_report_runs_on_the_trail)
+{
+    /* the Slagelse manager runs a report over the team's residents */
+    char *rm = it_login("manager@slagelse.demo");
+    it_response *rep = it_request("GET", "/api/reports/admissions", rm, NULL, NULL);
+    IT_ASSERT_STATUS(rep, 200);
+    char *rep_id = it_header(rep, "X-Request-Id");
+    /* on the trail of a resident of the team, for the team's manager */
+    it_response *r = it_request("GET", AUDIT_ENGEN_1 "&limit=200&action=report", rm, NULL, NULL);
+    IT_ASSERT_STATUS(r, 200);
+    json_t *a = find_item(json_object_get(r->json, "items"), rep_id);
+    ck_assert_msg(a != NULL, "the team's manager does not see the report run");
+    ck_assert_str_eq(json_string_value(json_object_get(a, "resource_type")), "report");
+    ck_assert_str_eq(json_string_value(json_object_get(a, "user_id")), IT_USER_MANAGER_SLAGELSE);
+    ck_assert_str_eq(json_string_value(json_object_get(a, "org_name")), "F-ACT Slagelse");
+    assert_all_items(r, "resource_type", "report");
+    it_response_free(r);
+    /* and in the unfiltered trail; but not among the list reads */
+    r = it_request("GET", AUDIT_ENGEN_1 "&limit=200", rm, NULL, NULL);
+    IT_ASSERT_STATUS(r, 200);
+    ck_assert_ptr_nonnull(find_item(json_object_get(r->json, "items"), rep_id));
+    it_response_free(r);
+    r = it_request("GET", AUDIT_ENGEN_1 "&limit=200&action=search", rm, NULL, NULL);
+    IT_ASSERT_STATUS(r, 200);
+    ck_assert_ptr_null(find_item(json_object_get(r->json, "items"), rep_id));
+    it_response_free(r);
+    /* another organisation's manager never sees it, even for the same resident */
+    char *fm = it_login("manager@engen.demo");
+    r = it_request("GET", AUDIT_ENGEN_1 "&limit=200", fm, NULL, NULL);
+    IT_ASSERT_STATUS(r, 200);
+    ck_assert_ptr_null(find_item(json_object_get(r->json, "items"), rep_id));
+    it_response_free(r);
+    free(fm);
+    /* as the application role: other managers and the other roles get no report row */
+    const char *q = "SELECT count(*) FROM audit_trail('" IT_RESIDENT_ENGEN_1
+                    "', NULL, NULL, 1000, NULL, NULL, NULL, '{report}')";
+    ck_assert_int_gt(rows_as("manager@slagelse.demo", q), 0);
+    ck_assert_int_eq(rows_as("manager@engen.demo", q), 0);
+    ck_assert_int_eq(rows_as("manager@holbaek.demo", q), 0);
+    ck_assert_int_eq(rows_as("manager@skoven.demo", q), 0);
+    ck_assert_int_eq(rows_as("clinician@slagelse.demo", q), 0);
+    /* a resident of another team: not the Slagelse manager's report runs */
+    ck_assert_int_eq(rows_as("manager@slagelse.demo",
+                             "SELECT count(*) FROM audit_trail('" IT_RESIDENT_SKOVEN_1
+                             "', NULL, NULL, 1000, NULL, NULL, NULL, '{report}')"),
+                     0);
+    free(rep_id);
+    it_response_free(rep);
+    free(rm);
+}
+END_TEST
+
+START_TEST(test_summary_for_the_right_of_access)
+{
+    char *clin = it_login("clinician@slagelse.demo");
+    const char *h[] = {"X-Access-Purpose: ugentligt besøg", NULL};
+    it_response *read = it_request("GET", "/api/residents/" IT_RESIDENT_ENGEN_1, clin, NULL, h);
+    IT_ASSERT_STATUS(read, 200);
+    it_response_free(read);
+    it_response *list = it_request("GET", "/api/residents?limit=200", clin, NULL, NULL);
+    IT_ASSERT_STATUS(list, 200);
+    it_response_free(list);
+    free(clin);
+    char *today = copenhagen_day(0);
+    char path[256];
+    snprintf(path, sizeof path,
+             "/api/audit/summary?resident_id=" IT_RESIDENT_ENGEN_1 "&from=%s&to=%s", today,
+             today);
+    const char *managers[] = {"manager@slagelse.demo", "manager@engen.demo"};
+    for (size_t m = 0; m < 2; m++) {
+        char *t = it_login(managers[m]);
+        it_response *r = it_request("GET", path, t, NULL, NULL);
+        IT_ASSERT_STATUS(r, 200);
+        bool opened = false, listed = false;
+        size_t i;
+        json_t *it;
+        json_array_foreach(json_object_get(r->json, "items"), i, it) {
+            const char *user = json_string_value(json_object_get(it, "user_id"));
+            const char *action = json_string_value(json_object_get(it, "action"));
+            const char *purpose = json_string_value(json_object_get(it, "purpose"));
+            if (!user || strcmp(user, IT_USER_CLINICIAN_SLAGELSE) != 0)
+                continue;
+            ck_assert_str_eq(json_string_value(json_object_get(it, "user_name")),
+                             "Camilla Kristensen");
+            ck_assert_str_eq(json_string_value(json_object_get(it, "user_role")),
+                             "region_clinician");
+            ck_assert_str_eq(json_string_value(json_object_get(it, "org_name")),
+                             "F-ACT Slagelse");
+            ck_assert_int_ge(json_integer_value(json_object_get(it, "times")), 1);
+            ck_assert_ptr_nonnull(json_string_value(json_object_get(it, "first_at")));
+            ck_assert_ptr_nonnull(json_string_value(json_object_get(it, "last_at")));
+            if (strcmp(action, "read") == 0 && purpose && strcmp(purpose, "ugentligt besøg") == 0)
+                opened = true;
+            if (strcmp(action, "search") == 0)
+                listed = true;
+        }
+        ck_assert_msg(opened, "%s: the summary lacks the read with its purpose", managers[m]);
+        ck_assert_msg(listed, "%s: the summary lacks the list read", managers[m]);
+        ck_assert_str_eq(json_string_value(json_object_get(json_object_get(r->json, "filters"),
+                                                           "from")),
+                         today);
+        /* producing it is itself on the trail */
+        json_t *rows = audit_rows_of(r);
+        ck_assert_int_eq(json_array_size(rows), 1);
+        ck_assert_str_eq(row_str(rows, 0, "resource_type"), "audit_log");
+        ck_assert_str_eq(row_str(rows, 0, "resident_id"), IT_RESIDENT_ENGEN_1);
+        json_decref(rows);
+        it_response_free(r);
+        free(t);
+    }
+    free(today);
+    /* nobody else: another team's manager gets 404, the other roles 403, all recorded */
+    char *other = it_login("manager@holbaek.demo");
+    it_response *r = it_request("GET", "/api/audit/summary?resident_id=" IT_RESIDENT_ENGEN_1,
+                                other, NULL, NULL);
+    IT_ASSERT_PROBLEM(r, 404, "not-found");
+    ck_assert_ptr_null(json_object_get(r->json, "items"));
+    it_response_free(r);
+    free(other);
+    const char *who[] = {"clinician@slagelse.demo", "staff@engen.demo", "admin@samspil.demo"};
+    for (size_t i = 0; i < 3; i++) {
+        char *t = it_login(who[i]);
+        r = it_request("GET", "/api/audit/summary?resident_id=" IT_RESIDENT_ENGEN_1, t, NULL,
+                       NULL);
+        IT_ASSERT_PROBLEM(r, 403, "forbidden");
+        json_t *rows = audit_rows_of(r);
+        ck_assert_int_eq(json_array_size(rows), 1);
+        ck_assert_str_eq(row_str(rows, 0, "outcome"), "denied");
+        json_decref(rows);
+        it_response_free(r);
+        free(t);
+    }
+    /* the function keeps the managers' policy itself */
+    const char *q = "SELECT count(*) FROM audit_trail_summary('" IT_RESIDENT_ENGEN_1
+                    "', NULL, NULL)";
+    ck_assert_int_gt(rows_as("manager@slagelse.demo", q), 0);
+    ck_assert_int_gt(rows_as("manager@engen.demo", q), 0);
+    ck_assert_int_eq(rows_as("manager@skoven.demo", q), 0);
+    ck_assert_int_eq(rows_as("manager@holbaek.demo", q), 0);
+    ck_assert_int_eq(rows_as("clinician@slagelse.demo", q), 0);
+    ck_assert_int_eq(rows_as("staff@engen.demo", q), 0);
 }
 END_TEST
 
@@ -409,6 +718,9 @@ int main(void)
     tcase_add_test(tc, test_managers_see_who_looked);
     tcase_add_test(tc, test_trail_pages);
     tcase_add_test(tc, test_trail_has_list_reads_and_keeps_the_policy);
+    tcase_add_test(tc, test_trail_filters);
+    tcase_add_test(tc, test_report_runs_on_the_trail);
+    tcase_add_test(tc, test_summary_for_the_right_of_access);
     tcase_add_test(tc, test_others_cannot_read_trails);
     tcase_add_test(tc, test_manager_of_another_team);
     tcase_add_test(tc, test_odd_purposes);
