@@ -9,7 +9,7 @@ RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       build-essential cmake pkg-config \
       libmicrohttpd-dev libjansson-dev libjwt-dev libsodium-dev libpq-dev \
-      libcurl4-openssl-dev libssl-dev check libyaml-dev \
+      libcurl4-openssl-dev libssl-dev check libyaml-dev libxlsxwriter-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY CMakeLists.txt ./
@@ -26,7 +26,7 @@ FROM debian:12-slim
 # libjwt0 brings libssl3; postgresql-client-15 provides psql for the entry point.
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      libmicrohttpd12 libjansson4 libjwt0 libsodium23 libpq5 libcurl4 \
+      libmicrohttpd12 libjansson4 libjwt0 libsodium23 libpq5 libcurl4 libxlsxwriter4 \
       postgresql-client-15 ca-certificates \
  && rm -rf /var/lib/apt/lists/* \
  && groupadd --system --gid 10001 samspil \

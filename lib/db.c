@@ -113,6 +113,10 @@ static void error_from_result(db_error *e, const PGresult *r, PGconn *pg)
         snprintf(e->hint, sizeof e->hint, "%s", f);
     if (r && (f = PQresultErrorField(r, PG_DIAG_CONSTRAINT_NAME)))
         snprintf(e->constraint, sizeof e->constraint, "%s", f);
+    if (r && (f = PQresultErrorField(r, PG_DIAG_TABLE_NAME)))
+        snprintf(e->table, sizeof e->table, "%s", f);
+    if (r && (f = PQresultErrorField(r, PG_DIAG_COLUMN_NAME)))
+        snprintf(e->column, sizeof e->column, "%s", f);
     /* trim the trailing newline of libpq messages */
     size_t n = strlen(e->message);
     while (n && e->message[n - 1] == '\n')

@@ -34,7 +34,9 @@ typedef struct db_error {
     char message[256];  /* server message: for logs only, never for clients */
     char detail[256];   /* DETAIL: for app errors (class SA) the rule code */
     char hint[128];     /* HINT: for app errors the field name */
-    char constraint[64];
+    char constraint[64]; /* the constraint violated, when one was */
+    char table[64];      /* the table of a constraint violation, when told */
+    char column[64];     /* the column of a not-null violation, when told */
 } db_error;
 
 typedef enum db_outcome {

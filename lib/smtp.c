@@ -59,21 +59,59 @@ bool smtp_url_is_loopback(const char *url)
     return loopback;
 }
 
+/* Bytes of UTF-8 text per encoded-word: 39 bytes are 52 base64 characters, a word of 64
+ * ("=?UTF-8?B?" + 52 + "?="), so even the first line, "Subject: " and a word, stays within
+ * RFC 2047's 76 characters. */
+#define WORD_BYTES 39
+
+/* How many bytes of s (len bytes) to take, at most max, ending between two characters: never
+ * before a continuation byte (10xxxxxx), unless a malformed run leaves no choice. */
+static size_t utf8_cut(const unsigned char *s, size_t len, size_t max)
+{
+    if (len <= max)
+        return len;
+    size_t n = max;
+    while (n > 0 && (s[n] & 0xC0) == 0x80)
+        n--;
+    return n > 0 ? n : max;
+}
+
+size_t smtp_encode_subject(const char *subject, char *out, size_t outlen)
+{
+    const unsigned char *s = (const unsigned char *)subject;
+    size_t len = utf8_cut(s, strlen(subject), SMTP_SUBJECT_MAX);
+    if (is_ascii(subject)) {
+        if (len + 1 > outlen)
+            return 0;
+        memcpy(out, subject, len);
+        out[len] = '\0';
+        return len;
+    }
+    size_t o = 0;
+    for (size_t pos = 0; pos < len;) {
+        size_t n = utf8_cut(s + pos, len - pos, WORD_BYTES);
+        char b64[64];
+        sodium_bin2base64(b64, sizeof b64, s + pos, n, sodium_base64_VARIANT_ORIGINAL);
+        int w = snprintf(out + o, outlen - o, "%s=?UTF-8?B?%s?=", pos ? "\r\n " : "", b64);
+        if (w < 0 || (size_t)w >= outlen - o)
+            return 0;
+        o += (size_t)w;
+        pos += n;
+    }
+    if (o == 0) {
+        if (outlen < 1)
+            return 0;
+        out[0] = '\0';
+    }
+    return o;
+}
+
 /* The message as sent: headers, a blank line, the body with CRLF line ends. malloc'd. */
 static char *compose(const smtp_message *m, size_t *len_out)
 {
-    char subject[1024];
-    if (is_ascii(m->subject)) {
-        snprintf(subject, sizeof subject, "%s", m->subject);
-    } else {
-        size_t n = strlen(m->subject);
-        if (n > 300)
-            n = 300;
-        char b64[512];
-        sodium_bin2base64(b64, sizeof b64, (const unsigned char *)m->subject, n,
-                          sodium_base64_VARIANT_ORIGINAL);
-        snprintf(subject, sizeof subject, "=?UTF-8?B?%s?=", b64);
-    }
+    char subject[SMTP_SUBJECT_OUT];
+    if (!smtp_encode_subject(m->subject, subject, sizeof subject) && *m->subject)
+        return NULL;
     char date[64];
     time_t now = time(NULL);
     struct tm tm;

@@ -476,7 +476,8 @@ static db_outcome create_tx(app_call *c)
             json_decref(row);
             return app_fail(c, 422, "not-a-pair",
                             "Your facility has no F-ACT team assigned; ask an administrator.",
-                            NULL);
+                            json_pack("[{s:s, s:s}]", "field", "facility_id", "reason",
+                                      "has no F-ACT team serving it"));
         }
         team = serving;
     }
@@ -573,7 +574,7 @@ static void agreements_update(http_request *req)
         !content_consistent(req, w.body))
         return;
     if (json_object_size(w.body) == 0) {
-        problem_send(req, 422, "validation-failed", NULL, "Nothing to change.");
+        app_send_nothing_to_change(req);
         return;
     }
     app_run(req, update_tx, &w, 0);

@@ -93,6 +93,13 @@ db_outcome app_fail_field(app_call *c, const char *field, const char *reason)
     return app_fail(c, 422, "validation-failed", detail, errors);
 }
 
+void app_send_nothing_to_change(http_request *req)
+{
+    json_t *errors = json_array();
+    problem_field(errors, "body", "must name at least one field to change");
+    problem_send_errors(req, 422, "validation-failed", NULL, "Nothing to change.", errors);
+}
+
 PGresult *app_exec(app_call *c, const char *stmt, int n, const char *const *params)
 {
     return db_exec(c->tx, stmt, n, params);
@@ -157,6 +164,69 @@ static void log_db_error(http_request *req, const db_error *e)
     json_decref(o);
 }
 
+/* Constraints of more than one column (PostgreSQL names them <table>_check, _check1, ...) or
+ * with a name of their own: the field a client sent wrongly, and why. */
+static const struct {
+    const char *constraint, *field, *reason;
+} constraint_fields[] = {
+    {"agreements_check", "presence_end", "must be after presence_start"},
+    {"agreements_check1", "valid_to", "must not be before valid_from"},
+    {"agreements_contact_email_address", "contact_email",
+     "must be an e-mail address (or empty for none)"},
+    {"agreements_notify_email_address", "monday_mail_notify_email",
+     "must be an e-mail address (or empty for none)"},
+    {"visits_check", "ends_at", "must be after starts_at"},
+    {"meetings_check", "ends_at", "must be after starts_at"},
+    {"meetings_check1", "resident_id", "is required for a network meeting, and only there"},
+    {"admissions_check", "discharged_at", "must not be before admitted_at"},
+};
+
+/* The field a constraint violation is about, into field (empty when unknown): from the table
+ * above, else the column PostgreSQL names ("<table>_<column>_check", "<table>_<column>_fkey",
+ * or the column of a not-null violation). */
+static void db_error_field(const db_error *e, char *field, size_t len, const char **reason)
+{
+    field[0] = '\0';
+    *reason = "is outside what is allowed";
+    for (size_t i = 0; i < sizeof constraint_fields / sizeof constraint_fields[0]; i++)
+        if (strcmp(e->constraint, constraint_fields[i].constraint) == 0) {
+            snprintf(field, len, "%s", constraint_fields[i].field);
+            *reason = constraint_fields[i].reason;
+            return;
+        }
+    if (e->column[0]) {
+        snprintf(field, len, "%s", e->column);
+        return;
+    }
+    size_t t = strlen(e->table), n = strlen(e->constraint);
+    static const char *const suffixes[] = {"_check", "_fkey"};
+    for (size_t i = 0; t && i < sizeof suffixes / sizeof suffixes[0]; i++) {
+        size_t sl = strlen(suffixes[i]);
+        if (n > t + 1 + sl && strncmp(e->constraint, e->table, t) == 0 &&
+            e->constraint[t] == '_' && strcmp(e->constraint + n - sl, suffixes[i]) == 0) {
+            snprintf(field, len, "%.*s", (int)(n - t - 1 - sl), e->constraint + t + 1);
+            return;
+        }
+    }
+}
+
+/* A 422 for a constraint violation, naming the field when it can be told. */
+static void send_constraint_error(http_request *req, const char *code, const char *detail,
+                                  const db_error *e)
+{
+    char field[64];
+    const char *reason;
+    db_error_field(e, field, sizeof field, &reason);
+    if (strcmp(code, "invalid-reference") == 0)
+        reason = "does not exist or is not available to you";
+    json_t *errors = json_array();
+    /* a value the database refused without saying where (a data exception) */
+    problem_field(errors, field[0] ? field : "body", reason);
+    problem_send_errors(req, 422, code, NULL,
+                        field[0] ? arena_printf(req->arena, "%s %s.", field, reason) : detail,
+                        errors);
+}
+
 static void send_db_error(http_request *req, db_status st, const db_error *e)
 {
     if (st == DB_UNAVAILABLE) {
@@ -192,13 +262,14 @@ static void send_db_error(http_request *req, db_status st, const db_error *e)
         return;
     }
     if (strcmp(s, "23503") == 0) {
-        problem_send(req, 422, "invalid-reference", NULL,
-                     "A referenced record does not exist or is not available to you.");
+        send_constraint_error(req, "invalid-reference",
+                              "A referenced record does not exist or is not available to you.",
+                              e);
         return;
     }
     if (strcmp(s, "23514") == 0 || strcmp(s, "23502") == 0 || strncmp(s, "22", 2) == 0) {
         log_db_error(req, e);
-        problem_send(req, 422, "invalid-value", NULL, "A value is outside what is allowed.");
+        send_constraint_error(req, "invalid-value", "A value is outside what is allowed.", e);
         return;
     }
     if (strcmp(s, "42501") == 0) {
@@ -257,7 +328,8 @@ static db_outcome run_body(db_tx *tx, void *p)
                 return app_fail(c, 422, "idempotency-key-reused",
                                 "This Idempotency-Key was already used for a different "
                                 "request. Use a new key for a new request.",
-                                NULL);
+                                json_pack("[{s:s, s:s}]", "field", "Idempotency-Key", "reason",
+                                          "was already used for a different request"));
             if (!db_val(g, 0, 2))
                 return app_fail(c, 409, "idempotency-in-progress",
                                 "A request with this Idempotency-Key is still being handled.",

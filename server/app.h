@@ -103,6 +103,8 @@ db_outcome app_fail(app_call *c, unsigned status, const char *code, const char *
                     json_t *errors);
 /* A 422 naming one field. */
 db_outcome app_fail_field(app_call *c, const char *field, const char *reason);
+/* Sends the 422 for a change (PATCH) that names nothing to change; its field is "body". */
+void app_send_nothing_to_change(http_request *req);
 
 /* Queues an audit row for resident data (same transaction). resident_id may be NULL. */
 void app_audit(app_call *c, const char *action, const char *resource_type,

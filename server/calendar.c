@@ -261,7 +261,7 @@ void calendar_visits_update(http_request *req)
     if (!(w.body = app_body(req, update_fields, sizeof update_fields / sizeof update_fields[0])))
         return;
     if (json_object_size(w.body) == 0) {
-        problem_send(req, 422, "validation-failed", NULL, "Nothing to change.");
+        app_send_nothing_to_change(req);
         return;
     }
     app_run(req, update_tx, &w, 0);

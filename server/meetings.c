@@ -515,7 +515,7 @@ static void meetings_update(http_request *req)
         !(x.body = app_body(req, patch_fields, sizeof patch_fields / sizeof patch_fields[0])))
         return;
     if (json_object_size(x.body) == 0) {
-        problem_send(req, 422, "validation-failed", NULL, "Nothing to change.");
+        app_send_nothing_to_change(req);
         return;
     }
     app_run(req, patch_tx, &x, 0);

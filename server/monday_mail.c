@@ -487,7 +487,7 @@ static bool notify(const char *to, const char *facility_name, const send_ctx *s,
     snprintf(body, sizeof body,
              "Mandagsmailen for uge %s, %.4s fra %s er sendt i Samspil.\n\n"
              "%ld %s om en samtale ved næste faste besøg.\n\n"
-             "Læs den i Samspil:\n%s/monday-mail?facility=%s&week=%s\n\n"
+             "Læs den i Samspil:\n%s/#/received?facility=%s&week=%s\n\n"
              "Af hensyn til tavshedspligten står der hverken navne eller andre oplysninger "
              "om beboerne i denne e-mail.\n",
              s->week + 6, s->week, facility_name, talks,
@@ -513,7 +513,9 @@ static db_outcome send_tx(app_call *c)
         return DB_ROLLBACK;
     if (db_rows(f) != 1 || !db_get(f, 0, "serving_team_id"))
         return app_fail(c, 422, "no-serving-team",
-                        "This facility has no F-ACT team to send the mail to.", NULL);
+                        "This facility has no F-ACT team to send the mail to.",
+                        json_pack("[{s:s, s:s}]", "field", "facility", "reason",
+                                  "has no F-ACT team serving it"));
     const char *p[] = {s->facility, s->week, app_access_purpose(c->req), NULL};
     if (!app_exec(c, "mm_mail_claim", 2, p))
         return DB_ROLLBACK;

@@ -5,7 +5,9 @@
  * only parses the filters, writes one audit row ('search', resource type
  * 'report') per request, and renders the rows as JSON or, with
  * Accept: text/csv, as CSV that Danish Excel opens (lib/csv: BOM, ';',
- * decimal comma, formula cells neutralised).
+ * decimal comma, formula cells neutralised), or, with Accept: the xlsx type, as a
+ * spreadsheet (libxlsxwriter: typed numbers, dates and percentages, a frozen header row).
+ * Headers are Danish or English by ?lang=da|en or Accept-Language.
  *
  * Filters (admissions, attendance, outcomes): ?team= and/or ?facility= (default: the caller's
  * own organisation), ?from= and ?to= (dates, default the last 365 days, at most 5 years).
@@ -13,7 +15,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <ctype.h>
+#include <strings.h>
 #include <time.h>
+#include <unistd.h>
+#include <xlsxwriter.h>
 
 #include "app.h"
 #include "csv.h"
@@ -39,53 +45,124 @@ static void reports_register(void)
     db_register(report_stmts, sizeof report_stmts / sizeof report_stmts[0]);
 }
 
-/* A report: its statement, whether it takes the filters, and its columns in order (the CSV
- * header, also when there are no rows). */
+/* How a column's values are typed in a spreadsheet (xlsx). */
+typedef enum col_kind {
+    COL_TEXT,  /* a string */
+    COL_ID,    /* a UUID, as text */
+    COL_INT,   /* a whole number */
+    COL_NUM,   /* a decimal number (one decimal) */
+    COL_PCT,   /* a share 0..1, shown as a percentage */
+    COL_DATE,  /* YYYY-MM-DD, a date cell */
+    COL_BOOL,  /* true/false: ja/nej (yes/no) */
+} col_kind;
+
+/* One column of a report: its name (the JSON member and the English header), its Danish
+ * header, its type and its width in the spreadsheet (characters). */
+typedef struct report_col {
+    const char *name, *da;
+    col_kind kind;
+    double width;
+} report_col;
+
+/* A report: its statement, whether it takes the filters, and its columns in order (the
+ * header, also when there are no rows), ended by an empty one. */
 typedef struct report_def {
     const char *name;
+    const char *title_da, *title_en; /* the sheet's name */
     bool filtered;
-    const char *const *columns;
+    const report_col *columns;
 } report_def;
 
-static const char *const agreement_cols[] = {
-    "agreement_id", "team_name", "facility_name", "status", "valid_from", "valid_to",
-    "days_to_expiry", "expires_soon", "fixed_visits_planned_12w", "fixed_visits_held_12w",
-    "management_meetings_due", "management_meetings_held", "management_meeting_overdue",
-    "monday_mails_due_12w", "monday_mails_on_time_12w", NULL};
-static const char *const admission_cols[] = {
-    "period", "period_from", "period_to", "section", "label", "admissions", "forced",
-    "forced_share", "readmissions", "readmission_rate", "bed_days", NULL};
-static const char *const attendance_cols[] = {
-    "month", "planned", "held", "no_show", "cancelled_by_resident", "cancelled_by_staff",
-    "no_show_rate", "cancellation_rate", "lost_rate", NULL};
-static const char *const outcome_cols[] = {
-    "resident_id", "resident_name", "reviewed_at", "in_treatment_contact", "has_kip",
-    "stable_housing", "work_or_activity", "social_network", "admissions_365d",
-    "forced_admissions_365d", "bed_days_365d", NULL};
+/* clang-format off */
+static const report_col agreement_cols[] = {
+    {"agreement_id", "Aftale-id", COL_ID, 38},
+    {"team_name", "F-ACT-team", COL_TEXT, 28},
+    {"facility_name", "Botilbud", COL_TEXT, 28},
+    {"status", "Status", COL_TEXT, 20},
+    {"valid_from", "Gyldig fra", COL_DATE, 12},
+    {"valid_to", "Gyldig til", COL_DATE, 12},
+    {"days_to_expiry", "Dage til udløb", COL_INT, 14},
+    {"expires_soon", "Udløber snart", COL_BOOL, 14},
+    {"fixed_visits_planned_12w", "Faste besøg planlagt (12 uger)", COL_INT, 16},
+    {"fixed_visits_held_12w", "Faste besøg holdt (12 uger)", COL_INT, 16},
+    {"management_meetings_due", "Ledelsesmøder forventet", COL_INT, 16},
+    {"management_meetings_held", "Ledelsesmøder holdt", COL_INT, 16},
+    {"management_meeting_overdue", "Ledelsesmøde overskredet", COL_BOOL, 16},
+    {"monday_mails_due_12w", "Mandagsmails forventet (12 uger)", COL_INT, 16},
+    {"monday_mails_on_time_12w", "Mandagsmails til tiden (12 uger)", COL_INT, 16},
+    {NULL, NULL, COL_TEXT, 0}};
+static const report_col admission_cols[] = {
+    {"period", "Periode", COL_TEXT, 10},
+    {"period_from", "Periode fra", COL_DATE, 12},
+    {"period_to", "Periode til", COL_DATE, 12},
+    {"section", "Opdeling", COL_TEXT, 10},
+    {"label", "Værdi", COL_TEXT, 10},
+    {"admissions", "Indlæggelser", COL_INT, 13},
+    {"forced", "Tvangsindlæggelser", COL_INT, 13},
+    {"forced_share", "Andel tvang", COL_PCT, 12},
+    {"readmissions", "Genindlæggelser", COL_INT, 13},
+    {"readmission_rate", "Andel genindlæggelser", COL_PCT, 12},
+    {"bed_days", "Sengedage", COL_NUM, 11},
+    {NULL, NULL, COL_TEXT, 0}};
+static const report_col attendance_cols[] = {
+    {"month", "Måned", COL_TEXT, 10},
+    {"planned", "Planlagt", COL_INT, 10},
+    {"held", "Gennemført", COL_INT, 11},
+    {"no_show", "Udeblevet", COL_INT, 10},
+    {"cancelled_by_resident", "Aflyst af beboer", COL_INT, 12},
+    {"cancelled_by_staff", "Aflyst af personale", COL_INT, 12},
+    {"no_show_rate", "Andel udeblevet", COL_PCT, 12},
+    {"cancellation_rate", "Andel aflyst", COL_PCT, 12},
+    {"lost_rate", "Andel mistet", COL_PCT, 12},
+    {NULL, NULL, COL_TEXT, 0}};
+static const report_col outcome_cols[] = {
+    {"resident_id", "Beboer-id", COL_ID, 38},
+    {"resident_name", "Beboer", COL_TEXT, 28},
+    {"reviewed_at", "Opfølgning", COL_DATE, 12},
+    {"in_treatment_contact", "I behandlingskontakt", COL_BOOL, 12},
+    {"has_kip", "Har KIP", COL_BOOL, 10},
+    {"stable_housing", "Stabil bolig", COL_BOOL, 10},
+    {"work_or_activity", "Arbejde eller aktivitet", COL_BOOL, 12},
+    {"social_network", "Socialt netværk", COL_BOOL, 10},
+    {"admissions_365d", "Indlæggelser (365 dage)", COL_INT, 13},
+    {"forced_admissions_365d", "Tvangsindlæggelser (365 dage)", COL_INT, 13},
+    {"bed_days_365d", "Sengedage (365 dage)", COL_NUM, 12},
+    {NULL, NULL, COL_TEXT, 0}};
 
-static const report_def report_agreements_def = {"agreements", false, agreement_cols};
-static const report_def report_admissions_def = {"admissions", true, admission_cols};
-static const report_def report_attendance_def = {"attendance", true, attendance_cols};
-static const report_def report_outcomes_def = {"outcomes", true, outcome_cols};
+static const report_def report_agreements_def = {"agreements", "Aftaler", "Agreements", false, agreement_cols};
+static const report_def report_admissions_def = {"admissions", "Indlæggelser", "Admissions", true, admission_cols};
+static const report_def report_attendance_def = {"attendance", "Fremmøde", "Attendance", true, attendance_cols};
+static const report_def report_outcomes_def = {"outcomes", "Resultater", "Outcomes", true, outcome_cols};
+/* clang-format on */
+
+/* What the client asked for: JSON (the default), CSV or a spreadsheet (xlsx). */
+typedef enum report_format {
+    FORMAT_JSON,
+    FORMAT_CSV,
+    FORMAT_XLSX,
+} report_format;
+
+#define XLSX_TYPE "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 typedef struct report_ctx {
     const report_def *def;
     const char *team, *facility, *from, *to;
-    bool want_csv;
-    char *csv_text; /* malloc'd CSV, set by the transaction */
+    report_format format;
+    bool danish;    /* headers (and yes/no) in Danish */
+    char *csv_text; /* malloc'd CSV or xlsx, set by the transaction */
     size_t csv_len;
 } report_ctx;
 
 /* ---- rendering ---- */
 
-static void csv_value(csv *out, const json_t *v)
+static void csv_value(csv *out, const json_t *v, bool danish)
 {
     if (!v || json_is_null(v)) {
         csv_text(out, NULL);
     } else if (json_is_string(v)) {
         csv_text(out, json_string_value(v));
     } else if (json_is_boolean(v)) {
-        csv_text(out, json_is_true(v) ? "yes" : "no");
+        csv_text(out, json_is_true(v) ? (danish ? "ja" : "yes") : (danish ? "nej" : "no"));
     } else if (json_is_number(v)) {
         char *s = json_dumps(v, JSON_ENCODE_ANY | JSON_REAL_PRECISION(12));
         csv_number(out, s, ',');
@@ -103,18 +180,127 @@ static bool render_csv(report_ctx *x, const json_t *rows)
     csv out;
     if (!csv_init(&out, ';'))
         return false;
-    for (const char *const *c = x->def->columns; *c; c++)
-        csv_text(&out, *c);
+    for (const report_col *c = x->def->columns; c->name; c++)
+        csv_text(&out, x->danish ? c->da : c->name);
     csv_end_row(&out);
     size_t i;
     json_t *row;
     json_array_foreach(rows, i, row) {
-        for (const char *const *c = x->def->columns; *c; c++)
-            csv_value(&out, json_object_get(row, *c));
+        for (const report_col *c = x->def->columns; c->name; c++)
+            csv_value(&out, json_object_get(row, c->name), x->danish);
         csv_end_row(&out);
     }
     x->csv_text = csv_finish(&out, &x->csv_len);
     return x->csv_text != NULL;
+}
+
+/* Reads a whole file into a malloc'd buffer; NULL on failure. */
+static char *read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    char *buf = NULL;
+    long n = -1;
+    if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0 &&
+        (buf = malloc((size_t)n + 1)) != NULL && fread(buf, 1, (size_t)n, f) != (size_t)n) {
+        free(buf);
+        buf = NULL;
+    }
+    fclose(f);
+    if (buf)
+        *len = (size_t)n;
+    return buf;
+}
+
+/* One cell of the spreadsheet, typed by its column. */
+static void xlsx_cell(lxw_worksheet *ws, lxw_row_t r, lxw_col_t col, const report_col *c,
+                      const json_t *v, lxw_format *date_fmt, lxw_format *pct_fmt,
+                      lxw_format *num_fmt, bool danish)
+{
+    if (!v || json_is_null(v))
+        return;
+    if (json_is_boolean(v)) {
+        worksheet_write_string(ws, r, col,
+                               json_is_true(v) ? (danish ? "ja" : "yes")
+                                               : (danish ? "nej" : "no"),
+                               NULL);
+        return;
+    }
+    if (json_is_number(v)) {
+        double d = json_number_value(v);
+        lxw_format *f = c->kind == COL_PCT ? pct_fmt : c->kind == COL_NUM ? num_fmt : NULL;
+        worksheet_write_number(ws, r, col, d, f);
+        return;
+    }
+    const char *s = json_is_string(v) ? json_string_value(v) : NULL;
+    int y, m, d;
+    char tail;
+    if (s && c->kind == COL_DATE && sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &tail) == 3) {
+        lxw_datetime dt = {.year = y, .month = m, .day = d};
+        worksheet_write_datetime(ws, r, col, &dt, date_fmt);
+        return;
+    }
+    if (s) {
+        /* a text cell is never a formula in xlsx (written as a string), so no neutralising */
+        worksheet_write_string(ws, r, col, s, NULL);
+        return;
+    }
+    char *txt = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+    if (txt)
+        worksheet_write_string(ws, r, col, txt, NULL);
+    free(txt);
+}
+
+/* The spreadsheet of rows: one sheet, a bold frozen header row, typed cells, column widths.
+ * libxlsxwriter 1.1 writes to a file only: a private temporary file, read back and removed.
+ * False on failure. */
+static bool render_xlsx(report_ctx *x, const json_t *rows)
+{
+    const char *dir = getenv("TMPDIR");
+    char path[512];
+    snprintf(path, sizeof path, "%s/samspil-report-XXXXXX", dir && *dir ? dir : "/tmp");
+    int fd = mkstemp(path);
+    if (fd < 0)
+        return false;
+    close(fd);
+    lxw_workbook_options opt = {.constant_memory = LXW_FALSE, .tmpdir = NULL};
+    lxw_workbook *wb = workbook_new_opt(path, &opt);
+    if (!wb) {
+        unlink(path);
+        return false;
+    }
+    lxw_worksheet *ws =
+        workbook_add_worksheet(wb, x->danish ? x->def->title_da : x->def->title_en);
+    lxw_format *head = workbook_add_format(wb);
+    format_set_bold(head);
+    format_set_text_wrap(head);
+    format_set_align(head, LXW_ALIGN_VERTICAL_TOP);
+    lxw_format *date_fmt = workbook_add_format(wb);
+    format_set_num_format(date_fmt, "dd-mm-yyyy");
+    lxw_format *pct_fmt = workbook_add_format(wb);
+    format_set_num_format(pct_fmt, "0.0%");
+    lxw_format *num_fmt = workbook_add_format(wb);
+    format_set_num_format(num_fmt, "0.0");
+    lxw_col_t col = 0;
+    for (const report_col *c = x->def->columns; c->name; c++, col++) {
+        worksheet_set_column(ws, col, col, c->width, NULL);
+        worksheet_write_string(ws, 0, col, x->danish ? c->da : c->name, head);
+    }
+    worksheet_freeze_panes(ws, 1, 0);
+    size_t i;
+    json_t *row;
+    json_array_foreach(rows, i, row) {
+        col = 0;
+        for (const report_col *c = x->def->columns; c->name; c++, col++)
+            xlsx_cell(ws, (lxw_row_t)(i + 1), col, c, json_object_get(row, c->name), date_fmt,
+                      pct_fmt, num_fmt, x->danish);
+    }
+    bool ok = workbook_close(wb) == LXW_NO_ERROR;
+    if (ok)
+        x->csv_text = read_file(path, &x->csv_len);
+    unlink(path);
+    return ok && x->csv_text != NULL;
 }
 
 /* ---- the transaction ---- */
@@ -149,8 +335,8 @@ static db_outcome report_tx(app_call *c)
         if (row)
             json_array_append_new(items, row);
     }
-    if (x->want_csv) {
-        bool ok = render_csv(x, items);
+    if (x->format != FORMAT_JSON) {
+        bool ok = x->format == FORMAT_XLSX ? render_xlsx(x, items) : render_csv(x, items);
         json_decref(items);
         if (!ok)
             return app_fail(c, 503, "busy", "The server is short of memory; try again.", NULL);
@@ -185,11 +371,39 @@ static bool bad_query(http_request *req, const char *field, const char *reason)
     return false;
 }
 
-/* Whether the client asks for CSV (Accept: text/csv, also in a list). */
-static bool wants_csv(http_request *req)
+/* What the client asks for: Accept: text/csv or the xlsx type (also in a list). */
+static report_format wanted_format(http_request *req)
 {
     const char *a = http_header(req, "Accept");
-    return a && strstr(a, "text/csv") != NULL;
+    if (a && strstr(a, XLSX_TYPE))
+        return FORMAT_XLSX;
+    if (a && strstr(a, "text/csv"))
+        return FORMAT_CSV;
+    return FORMAT_JSON;
+}
+
+/* The language of the headers: ?lang=da|en, else the first language of Accept-Language when
+ * it is Danish or English, else Danish for a spreadsheet and English (the JSON names) for CSV,
+ * as CSV was before. False after sending a 400. */
+static bool parse_lang(http_request *req, report_ctx *x)
+{
+    const char *l = http_query(req, "lang");
+    if (l) {
+        if (strcmp(l, "da") != 0 && strcmp(l, "en") != 0)
+            return bad_query(req, "lang", "must be da or en");
+        x->danish = strcmp(l, "da") == 0;
+        return true;
+    }
+    const char *al = http_header(req, "Accept-Language");
+    while (al && (*al == ' ' || *al == '\t'))
+        al++;
+    if (al && strncasecmp(al, "da", 2) == 0 && !isalpha((unsigned char)al[2]))
+        x->danish = true;
+    else if (al && strncasecmp(al, "en", 2) == 0 && !isalpha((unsigned char)al[2]))
+        x->danish = false;
+    else
+        x->danish = x->format == FORMAT_XLSX;
+    return true;
 }
 
 static bool parse_filters(http_request *req, report_ctx *x)
@@ -234,15 +448,17 @@ static bool parse_filters(http_request *req, report_ctx *x)
 
 static void report_run(http_request *req, const report_def *def)
 {
-    report_ctx x = {.def = def, .want_csv = wants_csv(req)};
-    if (def->filtered && !parse_filters(req, &x))
+    report_ctx x = {.def = def, .format = wanted_format(req)};
+    if (!parse_lang(req, &x) || (def->filtered && !parse_filters(req, &x)))
         return;
     app_run(req, report_tx, &x, 0);
     if (x.csv_text && req->status == 204) {
-        char *disp = arena_printf(req->arena, "attachment; filename=\"samspil-%s.csv\"",
-                                  def->name);
+        bool xlsx = x.format == FORMAT_XLSX;
+        char *disp = arena_printf(req->arena, "attachment; filename=\"samspil-%s.%s\"",
+                                  def->name, xlsx ? "xlsx" : "csv");
         http_add_header(req, "Content-Disposition", disp);
-        http_reply_owned(req, 200, "text/csv; charset=utf-8", x.csv_text, x.csv_len);
+        http_reply_owned(req, 200, xlsx ? XLSX_TYPE : "text/csv; charset=utf-8", x.csv_text,
+                         x.csv_len);
         x.csv_text = NULL;
     }
     free(x.csv_text);

@@ -36,12 +36,20 @@
 /* RFC 3339 in UTC with microseconds: also the sort key of time-ordered cursors. */
 #define RFC3339(x) "to_char((" x ") AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
 
+/* The KIP status from the facts kept on the resident (migration 0064): none (no plan in
+ * force), active, or review_due once the plan's next review date (a Danish day) has come. */
+#define KIP_STATUS                                                                            \
+    "CASE WHEN NOT r.kip_active THEN 'none' "                                                 \
+    "WHEN r.kip_next_review <= (now() AT TIME ZONE 'Europe/Copenhagen')::date "               \
+    "THEN 'review_due' ELSE 'active' END"
+
 #define RESIDENT_COLUMNS                                                                      \
     "r.id, r.name, r.date_of_birth, r.facility_id, r.team_id, r.contact_person_id, "          \
     "r.responsible_clinician_id, r.status, r.version, r.created_at, r.updated_at, "           \
     "r.intensity, r.safety_risk, r.safety_note, r.safety_assessed_by, "                       \
     RFC3339("r.safety_assessed_at") " AS safety_assessed_at, r.discharged_at, "               \
-    "r.last_held_at, r.admission_from, r.admission_until, r.talk_shared_week"
+    "r.last_held_at, r.admission_from, r.admission_until, r.talk_shared_week, "               \
+    KIP_STATUS " AS kip_status, r.kip_next_review"
 
 /* What the rows of a CTE (page or one) need besides themselves, looked up once for the page
  * rather than once per resident, into one row of JSON objects keyed by id (lookups): the
@@ -246,6 +254,10 @@ static json_t *resident_json(const PGresult *r, int i)
     json_object_set_new(o, "talk_requested_this_week",
                         app_jbool(r, i, "talk_requested_this_week"));
     json_object_set_new(o, "admitted", app_jbool(r, i, "admitted"));
+    json_t *kip = json_object();
+    json_object_set_new(kip, "status", app_jstr(r, i, "kip_status"));
+    json_object_set_new(kip, "next_review", app_jstr(r, i, "kip_next_review"));
+    json_object_set_new(o, "kip", kip);
     json_object_set_new(o, "version", app_jint(r, i, "version"));
     json_object_set_new(o, "updated_at", app_jstr(r, i, "updated_at"));
     return o;
@@ -489,7 +501,7 @@ static void residents_update(http_request *req)
     if (!w.body)
         return;
     if (json_object_size(w.body) == 0) {
-        problem_send(req, 422, "validation-failed", NULL, "Nothing to change.");
+        app_send_nothing_to_change(req);
         return;
     }
     app_run(req, update_tx, &w, 0);

@@ -217,7 +217,9 @@ static db_outcome update_tx(app_call *c)
         return app_fail(c, 422, "cannot-change-own-account",
                         "Administrators cannot deactivate themselves or change their own "
                         "role; ask another administrator.",
-                        NULL);
+                        json_pack("[{s:s, s:s}]", "field",
+                                  json_object_get(w->body, "role") ? "role" : "active", "reason",
+                                  "cannot be changed on your own account"));
     const char *p[] = {w->id,
                        json_str(w->body, "name"),
                        json_str(w->body, "role"),
@@ -243,7 +245,7 @@ void users_update(http_request *req)
     if (!w.body || !hash_password(req, w.body, &w.hash))
         return;
     if (json_object_size(w.body) == 0) {
-        problem_send(req, 422, "validation-failed", NULL, "Nothing to change.");
+        app_send_nothing_to_change(req);
         return;
     }
     app_run(req, update_tx, &w, 0);

@@ -18,7 +18,8 @@ export function onUnauthorized(fn) { unauthorizedHandler = fn; }
 
 /**
  * api(method, path, opts) → { data, etag, status, location }
- * opts: body (JSON), idem (Idempotency-Key), ifMatch (version number), accept, text (return text)
+ * opts: body (JSON), idem (Idempotency-Key), ifMatch (version number), accept, text (return text),
+ * binary (return the bytes as sent, an ArrayBuffer: text() would drop a byte-order mark)
  */
 export async function request(method, path, opts = {}) {
   const headers = { Accept: opts.accept || 'application/json' };
@@ -48,7 +49,8 @@ export async function request(method, path, opts = {}) {
   }
   let data = null;
   if (res.status !== 204) {
-    if (opts.text || !type.includes('json')) data = await res.text();
+    if (opts.binary) data = await res.arrayBuffer();
+    else if (opts.text || !type.includes('json')) data = await res.text();
     else data = await res.json();
   }
   return { data, etag, status: res.status, location: res.headers.get('Location') };

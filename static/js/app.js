@@ -185,8 +185,9 @@ export async function afterLogin() {
   setIdleLimit(session.me.idle_logout_seconds);
   const previous = session.returnFor || draftsOwner();
   claimDrafts(session.me.id); // another user's drafts are dropped here
-  // back to where the same user was; someone else starts on their own start page
-  const back = previous === session.me.id ? session.returnTo : null;
+  // back to where the same user was, or to the page a link opened before anyone logged in
+  // here (the Monday mail's notification); someone else starts on their own start page
+  const back = previous == null || previous === session.me.id ? session.returnTo : null;
   session.returnTo = null;
   session.returnFor = null;
   location.hash = back && back !== '/login' ? back : HOME[session.me.role] || '/';

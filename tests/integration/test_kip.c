@@ -276,6 +276,108 @@ START_TEST(test_reviews_are_recorded_once)
 }
 END_TEST
 
+/* The resident's KIP status as (item in) a list or board shows it: kip.status and
+ * kip.next_review of the item with this id (borrowed), or NULL when it is not listed. */
+static json_t *kip_of_item(const it_response *r, const char *id)
+{
+    size_t i;
+    json_t *it;
+    json_array_foreach(json_object_get(r->json, "items"), i, it)
+        if (strcmp(json_string_value(json_object_get(it, "id")), id) == 0)
+            return json_object_get(it, "kip");
+    return NULL;
+}
+
+/* The same status on the resident, in the caseload and on the board. */
+static void assert_kip_everywhere(const char *token, const char *id, const char *status,
+                                  const char *next_review)
+{
+    char path[128];
+    snprintf(path, sizeof path, "/api/residents/%s", id);
+    it_response *one = it_request("GET", path, token, NULL, NULL);
+    IT_ASSERT_STATUS(one, 200);
+    it_response *list = it_request("GET", "/api/residents?limit=20", token, NULL, NULL);
+    IT_ASSERT_STATUS(list, 200);
+    it_response *board = it_request("GET", "/api/board?limit=200", token, NULL, NULL);
+    IT_ASSERT_STATUS(board, 200);
+    json_t *k[] = {json_object_get(one->json, "kip"), kip_of_item(list, id),
+                   kip_of_item(board, id)};
+    const char *where[] = {"resident", "caseload", "board"};
+    for (int i = 0; i < 3; i++) {
+        ck_assert_msg(k[i] != NULL, "%s: no kip", where[i]);
+        ck_assert_msg(strcmp(json_string_value(json_object_get(k[i], "status")), status) == 0,
+                      "%s: status %s, want %s", where[i],
+                      json_string_value(json_object_get(k[i], "status")), status);
+        json_t *nr = json_object_get(k[i], "next_review");
+        if (next_review)
+            ck_assert_msg(json_is_string(nr) && strcmp(json_string_value(nr), next_review) == 0,
+                          "%s: next_review", where[i]);
+        else
+            ck_assert_msg(json_is_null(nr), "%s: next_review not null", where[i]);
+    }
+    it_response_free(one);
+    it_response_free(list);
+    it_response_free(board);
+}
+
+/* Issue 10, item 18: none, active, review due (the newest version in force and its review
+ * date come), none again once the plan is closed. */
+START_TEST(test_kip_status_on_resident_caseload_and_board)
+{
+    PGconn *db = it_db_owner();
+    /* an intensive resident (so on the board), named to come first in the caseload */
+    char *id = it_db_value(db, "INSERT INTO residents (name, date_of_birth, facility_id, team_id, "
+                               "intensity) VALUES ('Aaaa KIP-status', '1980-01-01', '"
+                               IT_FACILITY_ENGEN "', '" IT_TEAM_SLAGELSE "', 'intensive') "
+                               "RETURNING id");
+    char *clin = it_login("clinician@slagelse.demo");
+    char *staff = it_login("staff@engen.demo");
+    assert_kip_everywhere(clin, id, "none", NULL);
+
+    char kip[128];
+    snprintf(kip, sizeof kip, "/api/residents/%s/kip", id);
+    it_response *r = put_kip(kip, clin, "0", plan(IT_TEAM_SLAGELSE, "Live on my own"));
+    IT_ASSERT_STATUS(r, 201);
+    it_response_free(r);
+    assert_kip_everywhere(clin, id, "active", "2030-03-01");
+    assert_kip_everywhere(staff, id, "active", "2030-03-01");
+
+    /* a new version whose review date has come: review due */
+    char *yesterday = it_db_value(db, "SELECT ((now() AT TIME ZONE 'Europe/Copenhagen')::date "
+                                      "- 1)::text");
+    char body[4096];
+    snprintf(body, sizeof body, "%s", plan(IT_FACILITY_ENGEN, "Live on my own"));
+    char *d = strstr(body, "\"next_review\": \"2030-03-01\"");
+    ck_assert_ptr_nonnull(d);
+    memcpy(d + strlen("\"next_review\": \""), yesterday, 10);
+    r = put_kip(kip, staff, "1", body);
+    IT_ASSERT_STATUS(r, 200);
+    it_response_free(r);
+    assert_kip_everywhere(clin, id, "review_due", yesterday);
+
+    /* closed: no plan in force */
+    d = strstr(body, "\"status\": \"active\"");
+    ck_assert_ptr_nonnull(d);
+    memcpy(d, "\"status\": \"closed\"", strlen("\"status\": \"closed\""));
+    r = put_kip(kip, clin, "2", body);
+    IT_ASSERT_STATUS(r, 200);
+    it_response_free(r);
+    assert_kip_everywhere(clin, id, "none", NULL);
+
+    /* the kept facts match the newest version for every resident (the trigger, migration 0064) */
+    char *bad = it_db_value(db, "SELECT count(*) FROM residents r JOIN resident_kip_now f "
+                                "ON f.resident_id = r.id WHERE (r.kip_active, r.kip_next_review) "
+                                "IS DISTINCT FROM (f.kip_active, f.kip_next_review)");
+    ck_assert_str_eq(bad, "0");
+    free(bad);
+    PQfinish(db);
+    free(yesterday);
+    free(clin);
+    free(staff);
+    free(id);
+}
+END_TEST
+
 int main(void)
 {
     it_server_start(NULL);
@@ -287,6 +389,7 @@ int main(void)
     tcase_add_test(tc, test_other_team_and_facility_cannot_see_the_plan);
     tcase_add_test(tc, test_structure_is_validated);
     tcase_add_test(tc, test_reviews_are_recorded_once);
+    tcase_add_test(tc, test_kip_status_on_resident_caseload_and_board);
     suite_add_tcase(s, tc);
     return it_run_suite(s);
 }

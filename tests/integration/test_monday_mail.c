@@ -324,8 +324,39 @@ START_TEST(test_send_puts_flagged_on_agenda_and_notifies_without_names)
     ck_assert_msg(strstr(mail, "RCPT " NOTIFY_ADDRESS), "not sent to the agreement's address: %s",
                   mail);
     ck_assert_msg(strstr(mail, "2 beboere beder om en samtale"), "no count: %s", mail);
-    ck_assert_msg(strstr(mail, "/monday-mail?facility=" IT_FACILITY_ENGEN "&week=2031-W20"),
+    /* the link opens the mail on the team's page (#/received), after log-in if need be; the
+     * old /monday-mail?... answered 404 */
+    ck_assert_msg(strstr(mail, "/#/received?facility=" IT_FACILITY_ENGEN "&week=2031-W20\r\n"),
                   "no link: %s", mail);
+    ck_assert_msg(!strstr(mail, "/monday-mail?"), "the old link: %s", mail);
+    /* the subject, read by Python's e-mail parser: RFC 2047 words of at most 75 characters on
+     * lines of at most 76, that decode to the whole Danish subject */
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd,
+             "/usr/bin/python3 - %s <<'PY'\n"
+             "import sys, re, email, email.policy\n"
+             "raw = open(sys.argv[1], 'rb').read().split(b'\\n', 1)[1].split(b'\\n--END--')[0]\n"
+             "raw = raw.replace(b'\\r\\n', b'\\n')\n"
+             "head = raw.split(b'\\n\\n')[0].decode('ascii')\n"
+             "subj = re.search(r'^Subject:.*(?:\\n[ \\t].*)*', head, re.M).group(0)\n"
+             "lines = subj.split('\\n')\n"
+             "words = re.findall(r'=\\?[^?]+\\?[BbQq]\\?[^?]*\\?=', subj)\n"
+             "msg = email.message_from_bytes(raw, policy=email.policy.default)\n"
+             "print('lines', len(lines), max(len(l) for l in lines))\n"
+             "print('words', max(len(w) for w in words))\n"
+             "print('subject', msg['Subject'])\n"
+             "PY\n",
+             sink_file);
+    FILE *py = popen(cmd, "r");
+    ck_assert_ptr_nonnull(py);
+    char out[1024] = "";
+    size_t got = fread(out, 1, sizeof out - 1, py);
+    out[got] = '\0';
+    ck_assert_int_eq(pclose(py), 0);
+    int nlines = 0, longest = 0, word = 0;
+    ck_assert_msg(sscanf(out, "lines %d %d\nwords %d", &nlines, &longest, &word) == 3, "%s", out);
+    ck_assert_msg(nlines >= 2 && longest <= 76 && word <= 75, "%s", out);
+    ck_assert_msg(strstr(out, "subject Mandagsmail uge 20 er klar – "), "%s", out);
     const char *secret[] = {"Anders", "Birthe", "Christian", "Hemmelig", "Alt vel", "medicin",
                             "Bjerregaard"};
     for (size_t i = 0; i < sizeof secret / sizeof secret[0]; i++)

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "it_check.h"
 
@@ -274,6 +275,142 @@ START_TEST(test_non_managers_are_refused)
 }
 END_TEST
 
+/* Runs /usr/bin/python3 with openpyxl (Debian's python3-openpyxl) on the xlsx in body and
+ * returns what the script prints (malloc'd): a real reader, not our own parser. */
+static char *read_xlsx(const it_response *r, const char *script)
+{
+    char path[] = "/tmp/it-report-XXXXXX.xlsx"; /* openpyxl goes by the extension */
+    int fd = mkstemps(path, 5);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(write(fd, r->body, r->body_len), (ssize_t)r->body_len);
+    close(fd);
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "/usr/bin/python3 - %s 2>&1 <<'PY'\n%s\nPY\n", path, script);
+    FILE *p = popen(cmd, "r");
+    ck_assert_ptr_nonnull(p);
+    char *out = calloc(1, 8192);
+    size_t n = fread(out, 1, 8191, p);
+    out[n] = '\0';
+    int rc = pclose(p);
+    unlink(path);
+    ck_assert_msg(rc == 0, "openpyxl: %s", out);
+    return out;
+}
+
+/* Issue 10, item 15: every report as .xlsx, opened with openpyxl: Danish headers, a frozen
+ * header row, column widths, typed numbers, dates and percentages. */
+START_TEST(test_xlsx_opens_with_a_real_reader)
+{
+    const char *h[] = {"Accept: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                       NULL};
+    it_response *r = it_request("GET", "/api/reports/outcomes", team_manager, NULL, h);
+    IT_ASSERT_STATUS(r, 200);
+    char *ct = it_header(r, "Content-Type");
+    ck_assert_str_eq(ct, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
+    free(ct);
+    char *cd = it_header(r, "Content-Disposition");
+    ck_assert_ptr_nonnull(strstr(cd, "samspil-outcomes.xlsx"));
+    free(cd);
+    ck_assert_int_eq(memcmp(r->body, "PK", 2), 0); /* a zip */
+    char *out = read_xlsx(r,
+        "import sys, datetime, openpyxl\n"
+        "ws = openpyxl.load_workbook(sys.argv[1]).active\n"
+        "rows = list(ws.iter_rows(values_only=True))\n"
+        "print('header', '|'.join(rows[0]))\n"
+        "print('rows', len(rows) - 1)\n"
+        "print('freeze', ws.freeze_panes)\n"
+        "print('width_B', ws.column_dimensions['B'].width)\n"
+        "row = rows[1]\n"
+        "print('name', row[1])\n"
+        "print('date', type(row[2]).__name__, row[2].date() == datetime.date.today() - datetime.timedelta(days=1))\n"
+        "print('date_format', ws.cell(row=2, column=3).number_format)\n"
+        "print('bools', row[3], row[4])\n"
+        "print('admissions', type(row[8]).__name__, row[8])\n"
+        "print('bed_days', isinstance(row[10], (int, float)), row[10] == 25, ws.cell(row=2, column=11).number_format)");
+    ck_assert_msg(strstr(out, "header Beboer-id|Beboer|Opfølgning|I behandlingskontakt|Har KIP|"
+                              "Stabil bolig|Arbejde eller aktivitet|Socialt netværk|"
+                              "Indlæggelser (365 dage)|Tvangsindlæggelser (365 dage)|"
+                              "Sengedage (365 dage)\n"),
+                  "%s", out);
+    ck_assert_msg(strstr(out, "rows 1\n") && strstr(out, "freeze A2\n"), "%s", out);
+    ck_assert_msg(!strstr(out, "width_B None") && !strstr(out, "width_B 13.0"), "%s", out);
+    /* the formula-looking name is text, not a formula */
+    ck_assert_msg(strstr(out, "name =HYPERLINK(\"http://evil.example\";\"Click\")\n"), "%s", out);
+    ck_assert_msg(strstr(out, "date datetime True\n"), "%s", out);
+    ck_assert_msg(strstr(out, "bools ja nej\n"), "%s", out);
+    ck_assert_msg(strstr(out, "admissions int 3\n") || strstr(out, "admissions float 3.0\n"),
+                  "%s", out);
+    ck_assert_msg(strstr(out, "bed_days True True 0.0\n"), "%s", out);
+    free(out);
+    it_response_free(r);
+
+    /* a share is a number shown as a percentage */
+    char path[256];
+    snprintf(path, sizeof path, "/api/reports/admissions?facility=%s", facility_id);
+    r = it_request("GET", path, facility_manager, NULL, h);
+    IT_ASSERT_STATUS(r, 200);
+    out = read_xlsx(r,
+        "import sys, openpyxl\n"
+        "ws = openpyxl.load_workbook(sys.argv[1]).active\n"
+        "hdr = [c.value for c in ws[1]]\n"
+        "i = hdr.index('Andel tvang') + 1\n"
+        "for row in ws.iter_rows(min_row=2):\n"
+        "    if row[0].value == 'during' and row[3].value == 'total':\n"
+        "        c = row[i - 1]\n"
+        "        print('share', type(c.value).__name__, round(c.value, 3), '%' in c.number_format)\n"
+        "print('sheet', ws.title)");
+    ck_assert_msg(strstr(out, "share float 0.333 True\n"), "%s", out);
+    ck_assert_msg(strstr(out, "sheet Indlæggelser\n"), "%s", out);
+    free(out);
+    it_response_free(r);
+
+    /* the other two reports answer as xlsx too; English headers when asked */
+    const char *others[] = {"/api/reports/agreements?lang=en", "/api/reports/attendance?lang=en"};
+    const char *first[] = {"agreement_id", "month"};
+    for (int i = 0; i < 2; i++) {
+        r = it_request("GET", others[i], i == 0 ? team_manager : facility_manager, NULL, h);
+        IT_ASSERT_STATUS(r, 200);
+        out = read_xlsx(r, "import sys, openpyxl\n"
+                           "ws = openpyxl.load_workbook(sys.argv[1]).active\n"
+                           "print('first', ws['A1'].value)");
+        char want[64];
+        snprintf(want, sizeof want, "first %s\n", first[i]);
+        ck_assert_msg(strstr(out, want), "%s: %s", others[i], out);
+        free(out);
+        it_response_free(r);
+    }
+}
+END_TEST
+
+/* Issue 10, item 14: Danish column names in the Danish download (?lang=da or
+ * Accept-Language: da), English ones in English; a language the server does not speak is a 400. */
+START_TEST(test_csv_headers_in_the_users_language)
+{
+    const char *h[] = {"Accept: text/csv", NULL};
+    it_response *r = it_request("GET", "/api/reports/attendance?lang=da", facility_manager, NULL, h);
+    IT_ASSERT_STATUS(r, 200);
+    ck_assert_msg(memcmp(r->body, "\xEF\xBB\xBF" "Måned;Planlagt;Gennemført;Udeblevet;", 41) == 0,
+                  "%.80s", r->body);
+    it_response_free(r);
+    const char *hda[] = {"Accept: text/csv", "Accept-Language: da-DK,da;q=0.9,en;q=0.5", NULL};
+    r = it_request("GET", "/api/reports/outcomes", team_manager, NULL, hda);
+    IT_ASSERT_STATUS(r, 200);
+    ck_assert_msg(strncmp(r->body + 3, "Beboer-id;Beboer;Opfølgning;", 29) == 0, "%.80s",
+                  r->body);
+    ck_assert_msg(strstr(r->body, ";ja;nej;nej;ja;nej;3;1;25,0\r\n"), "%s", r->body);
+    it_response_free(r);
+    /* the parameter wins over the header */
+    r = it_request("GET", "/api/reports/outcomes?lang=en", team_manager, NULL, hda);
+    IT_ASSERT_STATUS(r, 200);
+    ck_assert(strncmp(r->body + 3, "resident_id;resident_name;", 26) == 0);
+    it_response_free(r);
+    r = it_request("GET", "/api/reports/outcomes?lang=de", team_manager, NULL, h);
+    IT_ASSERT_PROBLEM(r, 400, "bad-query");
+    ck_assert(it_problem_has_field(r, "lang"));
+    it_response_free(r);
+}
+END_TEST
+
 int main(void)
 {
     it_server_start(NULL);
@@ -285,6 +422,8 @@ int main(void)
     tcase_add_test(tc, test_agreements_report_matches_the_data);
     tcase_add_test(tc, test_admissions_report_matches_the_data);
     tcase_add_test(tc, test_csv_opens_in_excel);
+    tcase_add_test(tc, test_xlsx_opens_with_a_real_reader);
+    tcase_add_test(tc, test_csv_headers_in_the_users_language);
     tcase_add_test(tc, test_attendance_report_answers);
     tcase_add_test(tc, test_non_managers_are_refused);
     suite_add_tcase(s, tc);

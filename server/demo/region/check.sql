@@ -523,6 +523,11 @@ SELECT 'residents', 'residents_facts_changed / monday_mails_share_talks: kept fa
   FROM residents r JOIN resident_facts_now f ON f.resident_id = r.id
  WHERE (r.last_held_at, r.admission_from, r.admission_until, r.talk_shared_week)
        IS DISTINCT FROM (f.last_held_at, f.admission_from, f.admission_until, f.talk_shared_week);
+-- migration 0064: the KIP status facts kept on the resident by a trigger
+INSERT INTO region_check
+SELECT 'residents', 'kip_versions_resident_kip: kept KIP facts match the newest version', count(*)
+  FROM residents r JOIN resident_kip_now f ON f.resident_id = r.id
+ WHERE (r.kip_active, r.kip_next_review) IS DISTINCT FROM (f.kip_active, f.kip_next_review);
 -- (migration 0060: a row names one resident in resident_id, or several in resident_ids)
 DO $$
 BEGIN

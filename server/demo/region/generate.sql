@@ -972,6 +972,7 @@ ANALYZE;
 SELECT to_char(clock_timestamp() - now(), 'MI:SS') AS t \gset
 \echo '  region data' :t 'resident facts'
 SELECT resident_refresh_facts(NULL);
+SELECT resident_refresh_kip(NULL);   -- the KIP status facts (migration 0064)
 ANALYZE residents;
 SET session_replication_role = origin;
 SELECT to_char(clock_timestamp() - now(), 'MI:SS') AS t \gset

@@ -3,7 +3,7 @@ import { api, get } from '../api.js';
 import { L, fmtDate, fmtTime, fmtDateTime, weekdayName, todayISO, dayISO, isoWeek, nowLocalInput, localInputToISO } from '../i18n.js';
 import { h, field, radios, bindForm, empty, section, link, announce, uid, badge, formValues } from '../dom.js';
 import { navigate } from '../app.js';
-import { residentBadges, consentSummary, consentInForce, lastConversation, lbl, KIND, OUTCOME, PRIORITY, summaryHidden, all, setFlash, takeFlash } from './common.js';
+import { residentBadges, kipText, consentSummary, consentInForce, lastConversation, lbl, KIND, OUTCOME, PRIORITY, summaryHidden, all, setFlash, takeFlash } from './common.js';
 
 /** Today's visit (also once a conversation has marked it held), else the next planned one. */
 async function nextFixedVisit() {
@@ -172,6 +172,7 @@ export async function boardView({ me }) {
         r.intensity === 'intensive' ? [h('dt', L('Intensiv siden', 'Intensive since')), h('dd', fmtDate(r.intensity_changed_at), r.intensity_reason ? ` – ${r.intensity_reason}` : '')] : null,
         h('dt', L('Seneste samtale', 'Last conversation')), h('dd', lastConversation(r)),
         h('dt', L('Næste samtale', 'Next conversation')), h('dd', r.next_planned_conversation ? fmtDateTime(r.next_planned_conversation.starts_at) : '–'),
+        h('dt', 'KIP'), h('dd', kipText(r)),
         h('dt', L('Seneste resumé', 'Latest summary')), h('dd', r.summary_hidden_reason ? summaryHidden(r.summary_hidden_reason) : (r.latest_summary ? [r.latest_summary, ` (${fmtDate(r.latest_summary_at)})`] : '–'))),
       me.role === 'region_clinician' ? h('p', h('a.btn-small', { href: `#/log/${r.id}` }, L('Log samtale', 'Log conversation'), h('span.visually-hidden', ` ${L('med', 'with')} ${r.name}`))) : null));
   }

@@ -41,7 +41,25 @@ export function residentBadges(r) {
   if (r.admitted) out.push(badge(L('Indlagt', 'Admitted'), 'info'));
   if (r.talk_requested_this_week) out.push(badge(L('Ønsker samtale (mandagsmail)', 'Talk requested (Monday mail)'), 'flag'));
   if (r.status === 'discharged') out.push(badge(L('Udskrevet fra botilbuddet', 'Moved out'), 'neutral'));
+  const k = kipBadge(r);
+  if (k) out.push(k);
   return h('span.badges', out);
+}
+
+/** The resident's KIP status in words (r.kip from the API: none, active, review_due). */
+export function kipText(r) {
+  const k = r.kip || {};
+  if (k.status === 'review_due') return `${L('Opfølgning forfalden', 'Review due')}${k.next_review ? ` (${fmtDate(k.next_review)})` : ''}`;
+  if (k.status === 'active') return `${L('Aktiv', 'Active')}${k.next_review ? `, ${L('næste opfølgning', 'next review')} ${fmtDate(k.next_review)}` : ''}`;
+  return L('Ingen KIP i kraft', 'No KIP in force');
+}
+
+/** A badge for the KIP status: a plan in force, or its review due; none without a plan. */
+export function kipBadge(r) {
+  const k = r.kip || {};
+  if (k.status === 'review_due') return badge(L('KIP: opfølgning forfalden', 'KIP: review due'), 'warn', kipText(r));
+  if (k.status === 'active') return badge(L('KIP aktiv', 'KIP active'), 'ok', kipText(r));
+  return null;
 }
 
 /** Short text for the consents of a resident: from GET /api/residents/{id}/consents. */

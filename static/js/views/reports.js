@@ -1,6 +1,6 @@
 // Managers' reports: admissions (charts with a data table each, CSV), attendance, audit log.
 import { request, get, ApiError } from '../api.js';
-import { L, fmtDate, fmtDateTime, fmtNum, fmtPct, monthLabel, isoWeekdayName } from '../i18n.js';
+import { L, getLang, fmtDate, fmtDateTime, fmtNum, fmtPct, monthLabel, isoWeekdayName } from '../i18n.js';
 import { h, field, empty, section, link, table, errorBox, uid } from '../dom.js';
 import { all } from './common.js';
 
@@ -55,19 +55,33 @@ function qs(query) {
   return q.toString();
 }
 
-function csvButton(path, filename) {
+const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+
+/** The report as a file, byte for byte as the server sent it (the CSV's byte-order mark, which
+ * Excel needs to read æøå, survives only as bytes, not through text), with headers in the
+ * user's language: CSV and Excel (.xlsx). */
+function downloadButtons(path, name) {
   const msg = h('span', { role: 'status' });
-  const b = h('button.btn-secondary', { type: 'button' }, L('Hent som CSV (Excel)', 'Download as CSV (Excel)'));
-  b.addEventListener('click', async () => {
-    try {
-      const r = await request('GET', path, { accept: 'text/csv', text: true });
-      const blob = new Blob([r.data], { type: 'text/csv;charset=utf-8' });
-      const a = h('a', { href: URL.createObjectURL(blob), download: filename });
-      document.body.append(a); a.click(); a.remove();
-      msg.textContent = L('CSV-filen er hentet.', 'The CSV file is downloaded.');
-    } catch (e) { if (e instanceof ApiError) msg.replaceChildren(errorBox(e)); else throw e; }
-  });
-  return h('p.actions', b, msg);
+  const sep = path.includes('?') ? '&' : '?';
+  const url = `${path}${sep}lang=${getLang()}`;
+  const button = (label, accept, type, ext, done) => {
+    const b = h('button.btn-secondary', { type: 'button', 'data-download': ext }, label);
+    b.addEventListener('click', async () => {
+      try {
+        const r = await request('GET', url, { accept, binary: true });
+        const href = URL.createObjectURL(new Blob([r.data], { type }));
+        const a = h('a', { href, download: `${name}.${ext}` });
+        document.body.append(a); a.click(); a.remove();
+        setTimeout(() => URL.revokeObjectURL(href), 60000);
+        msg.textContent = done;
+      } catch (e) { if (e instanceof ApiError) msg.replaceChildren(errorBox(e)); else throw e; }
+    });
+    return b;
+  };
+  return h('p.actions',
+    button(L('Hent som Excel-fil (.xlsx)', 'Download as Excel file (.xlsx)'), XLSX, XLSX, 'xlsx', L('Excel-filen er hentet.', 'The Excel file is downloaded.')),
+    button(L('Hent som CSV (Excel)', 'Download as CSV (Excel)'), 'text/csv', 'text/csv;charset=utf-8', 'csv', L('CSV-filen er hentet.', 'The CSV file is downloaded.')),
+    msg);
 }
 
 export async function admissionsReportView({ query }) {
@@ -83,7 +97,7 @@ export async function admissionsReportView({ query }) {
   const daysB = before.filter((x) => x.section === 'weekday');
   const wrap = h('div', h('h1', L('Indlæggelser', 'Admissions')),
     h('p', `${L('Periode', 'Period')}: ${fmtDate(d.filters.from)} – ${fmtDate(d.filters.to)}`), filtersForm(query, '/reports/admissions'),
-    csvButton(`/api/reports/admissions${q ? `?${q}` : ''}`, `indlaeggelser-${d.filters.from}-${d.filters.to}.csv`));
+    downloadButtons(`/api/reports/admissions${q ? `?${q}` : ''}`, `${L('indlaeggelser', 'admissions')}-${d.filters.from}-${d.filters.to}`));
   wrap.append(section(L('Nøgletal: før og efter aftalen', 'Key figures: before and during the agreement'),
     table(L('Før og efter aftalen', 'Before and during the agreement'), [L('Periode', 'Period'), L('Indlæggelser', 'Admissions'), L('Tvangsindlæggelser', 'Forced'), L('Andel tvang', 'Forced share'), L('Genindlæggelser', 'Readmissions'), L('Sengedage', 'Bed days')],
       [[`${L('Før', 'Before')} (${fmtDate(totB.period_from)} – ${fmtDate(totB.period_to)})`, fmtNum(totB.admissions), fmtNum(totB.forced), fmtPct(totB.forced_share), fmtNum(totB.readmissions), fmtNum(totB.bed_days)],
@@ -106,7 +120,7 @@ export async function attendanceView({ query }) {
   const d = await get(`/api/reports/attendance${q ? `?${q}` : ''}`);
   const wrap = h('div', h('h1', L('Fremmøde til samtaler', 'Attendance at conversations')),
     h('p', `${L('Periode', 'Period')}: ${fmtDate(d.filters.from)} – ${fmtDate(d.filters.to)}. ${L('Hvor mange planlagte samtaler mislykkes, fordi beboeren ikke kommer?', 'How many planned conversations fail because the resident does not show up?')}`),
-    filtersForm(query, '/reports/attendance'), csvButton(`/api/reports/attendance${q ? `?${q}` : ''}`, `fremmoede-${d.filters.from}-${d.filters.to}.csv`));
+    filtersForm(query, '/reports/attendance'), downloadButtons(`/api/reports/attendance${q ? `?${q}` : ''}`, `${L('fremmoede', 'attendance')}-${d.filters.from}-${d.filters.to}`));
   if (!d.items.length) { wrap.append(empty(L('Ingen samtaler i perioden.', 'No conversations in the period.'))); return wrap; }
   wrap.append(section(L('Udeblivelser pr. måned', 'No-shows per month'),
     barChart(L('Andel udeblivelser pr. måned', 'Share of no-shows per month'), d.items.map((m) => monthLabel(m.month).replace('.', '')), [{ name: L('Udeblevet', 'No-show'), values: d.items.map((m) => m.no_show_rate || 0) }], { pct: true }),

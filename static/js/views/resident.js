@@ -3,7 +3,7 @@ import { api, get, request, ApiError } from '../api.js';
 import { L, fmtDate, fmtDateTime, todayISO, isoToLocalInput, localInputToISO } from '../i18n.js';
 import { h, field, radios, bindForm, empty, section, link, announce, uid, badge, dl, table, staleDiff, errorBox } from '../dom.js';
 import { navigate } from '../app.js';
-import { residentBadges, consentSummary, lastConversation, lbl, KIND, OUTCOME, CONSENT_KIND, CONSENT_STATE, summaryHidden, all, isRegion, isManager, takeFlash, setFlash } from './common.js';
+import { residentBadges, kipText, consentSummary, lastConversation, lbl, KIND, OUTCOME, CONSENT_KIND, CONSENT_STATE, summaryHidden, all, isRegion, isManager, takeFlash, setFlash } from './common.js';
 
 export async function residentsView({ me, query }) {
   const q = (query.get('q') || '').toLowerCase();
@@ -125,6 +125,7 @@ export async function residentView({ params, me }) {
     [L('Kontaktperson', 'Contact person'), r.contact_person_name],
     [L('Behandler', 'Clinician'), r.responsible_clinician_name],
     [L('Intensitet', 'Intensity'), r.intensity === 'intensive' ? L('Intensiv', 'Intensive') : L('Standard', 'Standard')],
+    ['KIP', kipText(r)],
     [L('Sikkerhedsrisiko', 'Safety risk'), r.safety.risk ? `${L('Ja', 'Yes')}${r.safety.note ? ` – ${r.safety.note}` : ''}` : L('Nej', 'No')],
     [L('Seneste samtale', 'Last conversation'), lastConversation(r)],
     [L('Næste planlagte samtale', 'Next planned conversation'), r.next_planned_conversation ? fmtDateTime(r.next_planned_conversation.starts_at) : null],
