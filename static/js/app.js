@@ -33,7 +33,7 @@ const ROUTES = [
   ['/residents/:id/kip', res.kipView, R.care],
   ['/residents/:id/kip/edit', res.kipEditView, R.care],
   ['/residents/:id/consents', res.consentsView, R.care],
-  ['/residents/:id/audit', rep.auditView, R.managers],
+  ['/residents/:id/audit', rep.auditRedirectView, R.managers], // old address: now /audit/:id
   ['/conversations/:id/correct', res.conversationCorrectView, R.clin],
   ['/conversations/:id/history', res.conversationHistoryView, R.care],
   ['/mine', staff.mineView, R.facility],
@@ -48,6 +48,8 @@ const ROUTES = [
   ['/reports/admissions', rep.admissionsReportView, R.managers],
   ['/reports/attendance', rep.attendanceView, R.managers],
   ['/audit', rep.auditView, R.managers],
+  ['/audit/:id', rep.auditView, R.managers],
+  ['/audit/:id/access', rep.accessReportView, R.managers],
   ['/calendar', misc.calendarView, R.care],
   ['/meetings', misc.meetingsView, R.care],
   ['/meetings/new', misc.meetingNewView, R.care],

@@ -1,39 +1,13 @@
-// Managers' reports: admissions (charts with a data table each, CSV), attendance, audit log.
+// Managers' reports: admissions (charts with a data table each, CSV), attendance; the audit
+// log is in audit.js, the charts in charts.js.
 import { request, get, ApiError } from '../api.js';
 import { L, getLang, fmtDate, fmtDateTime, fmtNum, fmtPct, monthLabel, isoWeekdayName } from '../i18n.js';
 import { h, field, empty, section, link, table, errorBox, uid } from '../dom.js';
 import { all } from './common.js';
+import { barChart } from './charts.js';
 
-const SVG = 'http://www.w3.org/2000/svg';
-function s(tag, attrs, ...kids) {
-  const el = document.createElementNS(SVG, tag);
-  for (const [k, v] of Object.entries(attrs || {})) el.setAttribute(k, String(v));
-  for (const k of kids) el.append(k instanceof Node ? k : document.createTextNode(String(k)));
-  return el;
-}
-
-/** A bar chart (hand-written SVG) described for screen readers; the data table follows it. */
-export function barChart(title, labels, series, opts = {}) {
-  const W = 640; const H = 240; const pad = { l: 36, r: 8, t: 12, b: 48 };
-  const max = Math.max(1, ...series.flatMap((x) => x.values.map((v) => v || 0)));
-  const n = labels.length; const groupW = (W - pad.l - pad.r) / Math.max(1, n); const barW = Math.max(4, (groupW - 6) / series.length);
-  const titleId = uid('chart');
-  const svg = s('svg', { viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-labelledby': titleId, class: 'chart' }, s('title', { id: titleId }, `${title}. ${L('Tallene står i tabellen under diagrammet.', 'The numbers are in the table below the chart.')}`));
-  const steps = max <= 5 ? max : 4;
-  for (let i = 0; i <= steps; i++) {
-    const v = (max / steps) * i; const y = H - pad.b - (v / max) * (H - pad.t - pad.b);
-    svg.append(s('line', { x1: pad.l, x2: W - pad.r, y1: y, y2: y, class: 'grid' }), s('text', { x: pad.l - 6, y: y + 4, 'text-anchor': 'end', class: 'axis' }, opts.pct ? fmtPct(v) : fmtNum(Math.round(v * 10) / 10)));
-  }
-  labels.forEach((lab, i) => {
-    series.forEach((ser, j) => {
-      const v = ser.values[i] || 0; const hgt = (v / max) * (H - pad.t - pad.b);
-      svg.append(s('rect', { x: pad.l + i * groupW + 3 + j * barW, y: H - pad.b - hgt, width: barW - 2, height: Math.max(0, hgt), class: `bar bar-${j}` }));
-    });
-    svg.append(s('text', { x: pad.l + i * groupW + groupW / 2, y: H - pad.b + 16, 'text-anchor': 'middle', class: 'axis' }, lab));
-  });
-  const legend = series.length > 1 ? h('ul.legend', { 'aria-hidden': 'true' }, series.map((ser, j) => h('li', h(`span.swatch.bar-${j}`), ser.name))) : null;
-  return h('figure.chart-fig', svg, legend);
-}
+// the charts live in charts.js; re-exported for the views that imported them from here
+export { barChart };
 
 function filtersForm(query, path) {
   const form = h('form.filters.card', { action: '#' },
@@ -104,7 +78,7 @@ export async function admissionsReportView({ query }) {
        [`${L('Under aftalen', 'During')} (${fmtDate(tot.period_from)} – ${fmtDate(tot.period_to)})`, fmtNum(tot.admissions), fmtNum(tot.forced), fmtPct(tot.forced_share), fmtNum(tot.readmissions), fmtNum(tot.bed_days)]], { rowHeader: true, scroll: true })));
   if (!months.length) { wrap.append(empty(L('Ingen data i perioden.', 'No data in the period.'))); return wrap; }
   wrap.append(section(L('Indlæggelser pr. måned', 'Admissions per month'),
-    barChart(L('Indlæggelser og tvangsindlæggelser pr. måned', 'Admissions and forced admissions per month'), months.map((m) => monthLabel(m.label).replace('.', '')), [{ name: L('Indlæggelser', 'Admissions'), values: months.map((m) => m.admissions) }, { name: L('Tvang', 'Forced'), values: months.map((m) => m.forced) }]),
+    barChart(L('Indlæggelser og tvangsindlæggelser pr. måned', 'Admissions and forced admissions per month'), months.map((m) => monthLabel(m.label)), [{ name: L('Indlæggelser', 'Admissions'), values: months.map((m) => m.admissions) }, { name: L('Tvang', 'Forced'), values: months.map((m) => m.forced) }], { months: months.map((m) => m.label) }),
     table(L('Indlæggelser pr. måned (tabel)', 'Admissions per month (table)'), [L('Måned', 'Month'), L('Indlæggelser', 'Admissions'), L('Tvang', 'Forced'), L('Andel tvang', 'Forced share'), L('Genindlæggelser', 'Readmissions'), L('Sengedage', 'Bed days')],
       months.map((m) => [monthLabel(m.label), fmtNum(m.admissions), fmtNum(m.forced), fmtPct(m.forced_share), fmtNum(m.readmissions), fmtNum(m.bed_days)]), { rowHeader: true, scroll: true })));
   wrap.append(section(L('Indlæggelser pr. ugedag', 'Admissions per weekday'),
@@ -123,31 +97,11 @@ export async function attendanceView({ query }) {
     filtersForm(query, '/reports/attendance'), downloadButtons(`/api/reports/attendance${q ? `?${q}` : ''}`, `${L('fremmoede', 'attendance')}-${d.filters.from}-${d.filters.to}`));
   if (!d.items.length) { wrap.append(empty(L('Ingen samtaler i perioden.', 'No conversations in the period.'))); return wrap; }
   wrap.append(section(L('Udeblivelser pr. måned', 'No-shows per month'),
-    barChart(L('Andel udeblivelser pr. måned', 'Share of no-shows per month'), d.items.map((m) => monthLabel(m.month).replace('.', '')), [{ name: L('Udeblevet', 'No-show'), values: d.items.map((m) => m.no_show_rate || 0) }], { pct: true }),
+    barChart(L('Andel udeblivelser pr. måned', 'Share of no-shows per month'), d.items.map((m) => monthLabel(m.month)), [{ name: L('Udeblevet', 'No-show'), values: d.items.map((m) => m.no_show_rate || 0) }], { pct: true, months: d.items.map((m) => m.month) }),
     table(L('Fremmøde pr. måned (tabel)', 'Attendance per month (table)'), [L('Måned', 'Month'), L('Planlagt', 'Planned'), L('Gennemført', 'Held'), L('Udeblevet', 'No-show'), L('Aflyst af beboer', 'Cancelled by resident'), L('Aflyst af personale', 'Cancelled by staff'), L('Andel udeblevet', 'No-show share')],
       d.items.map((m) => [monthLabel(m.month), fmtNum(m.planned), fmtNum(m.held), fmtNum(m.no_show), fmtNum(m.cancelled_by_resident), fmtNum(m.cancelled_by_staff), fmtPct(m.no_show_rate)]), { rowHeader: true, scroll: true })));
   return wrap;
 }
 
-const ACTION = { read: ['læste', 'read'], search: ['så på listen', 'listed'], create: ['oprettede', 'created'], update: ['ændrede', 'changed'], delete: ['slettede', 'deleted'] };
-const RESOURCE = {
-  resident: ['beboeren', 'the resident'], conversation: ['samtale', 'conversation'], consent: ['samtykke', 'consent'],
-  intensity: ['intensitet', 'intensity'], kip: ['KIP', 'KIP'], kip_review: ['KIP-opfølgning', 'KIP review'],
-  meeting: ['netværksmøde', 'network meeting'], monday_entry: ['mandagsmail', 'Monday mail'], admission: ['indlæggelse', 'admission'],
-  admission_visit: ['besøg under indlæggelse', 'visit while admitted'], report: ['rapport', 'report'], audit_log: ['adgangslog', 'audit log'],
-};
-export async function auditView({ params, query }) {
-  const id = params.id || query.get('resident_id');
-  const residents = await all('/api/residents?limit=200');
-  const select = h('select#audit-res', { name: 'resident_id' }, h('option', { value: '' }, L('Vælg beboer', 'Choose a resident')), residents.map((r) => h('option', { value: r.id, selected: r.id === id }, r.name)));
-  const pick = h('form.filters.card', { action: '#' }, h('div.field', h('label', { for: 'audit-res' }, L('Beboer', 'Resident')), select), h('button.btn-secondary', { type: 'submit' }, L('Vis adgangslog', 'Show audit log')));
-  pick.addEventListener('submit', (e) => { e.preventDefault(); if (select.value) location.hash = `/residents/${select.value}/audit`; });
-  const r = residents.find((x) => x.id === id);
-  const wrap = h('div', h('h1', r ? `${L('Hvem har set', 'Who looked at')} ${r.name}?` : L('Adgangslog', 'Audit log')), pick);
-  if (!id) { wrap.append(empty(L('Vælg en beboer for at se, hvem der har set eller ændret beboerens oplysninger.', 'Choose a resident to see who looked at or changed their data.'))); return wrap; }
-  const items = (await get(`/api/audit?resident_id=${id}&limit=200`)).items;
-  if (!items.length) { wrap.append(empty(L('Ingen registrerede opslag.', 'No recorded access.'))); return wrap; }
-  wrap.append(table(L('Adgangslog', 'Audit log'), [L('Tidspunkt', 'Time'), L('Hvem', 'Who'), L('Organisation', 'Organisation'), L('Handling', 'Action'), L('Hvad', 'What'), L('Udfald', 'Outcome')],
-    items.map((x) => [fmtDateTime(x.at), x.user_name || '–', x.org_name || '–', ACTION[x.action] ? L(...ACTION[x.action]) : x.action, RESOURCE[x.resource_type] ? L(...RESOURCE[x.resource_type]) : x.resource_type, x.outcome === 'denied' ? h('strong.no', L('Afvist', 'Denied')) : L('Tilladt', 'Allowed')]), { hideCaption: true, scroll: true }));
-  return wrap;
-}
+// the audit log and the resident's right of access live in audit.js
+export { auditView, auditRedirectView, accessReportView } from './audit.js';
