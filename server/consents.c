@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "app.h"
+#include "consents.h"
 #include "handlers.h"
 #include "routes.h"
 
@@ -21,6 +22,27 @@
     "c.id, c.resident_id, c.kind, c.granted, c.scope_note, to_json(c.partners) AS partners, "  \
     "c.valid_until, c.recorded_by, " RFC3339("c.recorded_at") " AS recorded_at, "             \
     "(SELECT u.name FROM users u WHERE u.id = c.recorded_by) AS recorded_by_name"
+
+bool consents_share_granted(const char *share_state)
+{
+    return share_state && strcmp(share_state, "granted") == 0;
+}
+
+void consents_set_hidden(json_t *o, const char *share_state)
+{
+    const char *state = share_state ? share_state : "none";
+    const char *day = strchr(state, ' ');
+    json_object_set_new(o, "summary_hidden_reason", json_string("no_consent"));
+    json_object_set_new(o, "summary_consent_state",
+                        day ? json_stringn(state, (size_t)(day - state)) : json_string(state));
+    json_object_set_new(o, "summary_hidden_since", day ? json_string(day + 1) : json_null());
+}
+
+void consents_set_shown(json_t *o)
+{
+    json_object_set_new(o, "summary_consent_state", json_null());
+    json_object_set_new(o, "summary_hidden_since", json_null());
+}
 
 static const db_stmt consent_stmts[] = {
     {"consents_resident", "SELECT id FROM residents WHERE id = $1::uuid"},

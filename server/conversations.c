@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "app.h"
+#include "consents.h"
 #include "cursor.h"
 #include "handlers.h"
 #include "routes.h"
@@ -42,7 +43,7 @@
     "  (SELECT u.name FROM users u WHERE u.id = cv.corrected_by) AS corrected_by_name, "      \
     "  cv.correction_reason, "                                                                \
     "  s.body AS summary, n.body AS clinical_note, "                                          \
-    "  " CONSENT_IN_FORCE("cv.resident_id", "'share_summary_with_facility'") " AS summary_shared "    \
+    "  " CONSENT_SHARE_STATE("cv.resident_id") " AS summary_consent "                           \
     "FROM conversations cv "                                                                  \
     "LEFT JOIN conversation_summaries s ON s.conversation_id = cv.id "                        \
     "LEFT JOIN conversation_notes n ON n.conversation_id = cv.id "
@@ -166,12 +167,14 @@ static json_t *conversation_json(const app_call *c, const PGresult *r, int i)
     json_object_set_new(o, "outcome", app_jstr(r, i, "outcome"));
     json_object_set_new(o, "participants", participants_json(r, i));
     json_object_set_new(o, "summary", app_jstr(r, i, "summary"));
-    const char *reason = NULL;
-    if (!caller_is_region(c) && db_get(r, i, "summary_shared")[0] != 't')
-        reason = "no_consent"; /* said whether or not a summary was written */
-    else if (!db_get(r, i, "summary"))
-        reason = "not_written";
-    json_object_set_new(o, "summary_hidden_reason", reason ? json_string(reason) : json_null());
+    const char *consent = db_get(r, i, "summary_consent");
+    if (!caller_is_region(c) && !consents_share_granted(consent)) {
+        consents_set_hidden(o, consent); /* said whether or not a summary was written */
+    } else {
+        json_object_set_new(o, "summary_hidden_reason",
+                            db_get(r, i, "summary") ? json_null() : json_string("not_written"));
+        consents_set_shown(o);
+    }
     if (caller_is_region(c))
         json_object_set_new(o, "clinical_note", app_jstr(r, i, "clinical_note"));
     json_object_set_new(o, "created_by", app_jstr(r, i, "created_by"));

@@ -58,7 +58,8 @@ static const db_stmt mm_stmts[] = {
      "SELECT id, name, kind, serving_team_id FROM organizations WHERE id = $1::uuid"},
     {"mm_mail_get",
      "SELECT m.id, m.team_id, m.iso_week, m.talk_count, m.visit_id, m.notify_status, "
-     "  " TS("m.sent_at") " AS sent_at, m.sent_by, u.name AS sent_by_name "
+     "  " TS("m.sent_at") " AS sent_at, m.sent_by, u.name AS sent_by_name, "
+     "  to_char(m.sent_at AT TIME ZONE 'Europe/Copenhagen', 'YYYY-MM-DD HH24.MI') AS sent_local "
      "FROM monday_mails m LEFT JOIN users u ON u.id = m.sent_by "
      "WHERE m.facility_id = $1::uuid AND m.iso_week = $2"},
     /* the week's entries, residents asking for a talk first, then by priority; audited */
@@ -314,6 +315,21 @@ static void visit_da(const PGresult *v, char *buf, size_t len)
              d + 8, d + 5, d, db_get(v, 0, "local_start"), db_get(v, 0, "local_end"));
 }
 
+static const char *const months_da[] = {"",       "januar",    "februar", "marts",   "april",
+                                        "maj",    "juni",      "juli",    "august",  "september",
+                                        "oktober", "november", "december"};
+
+/* "1. december 2026 kl. 23.56" into buf, from "2026-12-01 23.56" (Copenhagen). */
+static void when_da(const char *local, char *buf, size_t len)
+{
+    int m = local && strlen(local) >= 16 ? atoi(local + 5) : 0;
+    if (m < 1 || m > 12) {
+        snprintf(buf, len, "%s", local ? local : "?");
+        return;
+    }
+    snprintf(buf, len, "%d. %s %.4s kl. %s", atoi(local + 8), months_da[m], local, local + 11);
+}
+
 /* Appends to a malloc'd string (NULL on out of memory, freeing the old one). */
 static char *str_append(char *s, const char *add)
 {
@@ -335,10 +351,12 @@ static char *mail_text(const char *facility_name, const char *week, const PGresu
     snprintf(line, sizeof line, "Mandagsmail uge %s, %.4s – %s\n\nNæste faste besøg: %s\n",
              week + 6, week, facility_name, when);
     char *s = str_append(NULL, line);
-    if (mail && db_rows(mail) == 1 && db_get(mail, 0, "sent_at"))
-        snprintf(line, sizeof line, "Sendt: %s af %s\n", db_get(mail, 0, "sent_at"),
+    if (mail && db_rows(mail) == 1 && db_get(mail, 0, "sent_at")) {
+        char sent[64];
+        when_da(db_get(mail, 0, "sent_local"), sent, sizeof sent);
+        snprintf(line, sizeof line, "Sendt: %s af %s\n", sent,
                  db_get(mail, 0, "sent_by_name") ? db_get(mail, 0, "sent_by_name") : "?");
-    else
+    } else
         snprintf(line, sizeof line, "Ikke sendt endnu (kladde)\n");
     if (s)
         s = str_append(s, line);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "app.h"
+#include "consents.h"
 
 /* The board's statement (names, visits ahead and the latest shared summary, all in one round
  * trip) is longer than the 4 095 characters C99 promises for a string literal; GCC and Clang
@@ -22,13 +23,18 @@
 
 /* This week's request for a talk as the caller may see it: the team once the Monday mail that
  * asked is sent (residents.talk_shared_week, kept by a trigger, migration 0060), the facility
- * from its own entry (draft or sent). Whether the resident is admitted now, from the open or
- * latest admission kept on the resident (admission_from/until). */
+ * from its own entry (draft or sent); no longer once a conversation was held after the mail
+ * was sent (residents.last_held_at, kept by a trigger): the talk asked for has taken place.
+ * Whether the resident is admitted now, from the open or latest admission kept on the
+ * resident (admission_from/until). */
 #define TALK_REQUESTED(p)                                                                     \
-    "CASE WHEN (SELECT app_is_facility()) THEN coalesce((SELECT e.needs_talk "                \
+    "(CASE WHEN (SELECT app_is_facility()) THEN coalesce((SELECT e.needs_talk "               \
     "  FROM monday_entries e WHERE e.resident_id = " p ".id "                                 \
     "  AND e.iso_week = to_char(current_date, 'IYYY-\"W\"IW')), false) "                      \
-    "ELSE coalesce(" p ".talk_shared_week = to_char(current_date, 'IYYY-\"W\"IW'), false) END"
+    "ELSE coalesce(" p ".talk_shared_week = to_char(current_date, 'IYYY-\"W\"IW'), false) END " \
+    "AND NOT coalesce(" p ".last_held_at >= (SELECT m.sent_at FROM monday_mails m "           \
+    "  WHERE m.facility_id = " p ".facility_id "                                              \
+    "  AND m.iso_week = to_char(current_date, 'IYYY-\"W\"IW')), false))"
 #define ADMITTED_NOW(p)                                                                       \
     "coalesce(" p ".admission_from <= now() AND (" p ".admission_until IS NULL OR "           \
     p ".admission_until > now()), false)"
@@ -193,7 +199,7 @@ static const db_stmt resident_stmts[] = {
      "SELECT p.*, " RESIDENT_NAMES CASELOAD_EXTRAS ", "
      RFC3339("ic.changed_at") " AS intensity_changed_at, ic.reason AS intensity_reason, "
      "  ls.body AS latest_summary, " RFC3339("ls.occurred_at") " AS latest_summary_at, "
-     "  " CONSENT_IN_FORCE("p.id", "'share_summary_with_facility'") " AS summary_shared "
+     "  " CONSENT_SHARE_STATE("p.id") " AS summary_consent "
      "FROM page p " RESIDENT_JOINS CASELOAD_JOINS
      "LEFT JOIN LATERAL (SELECT c.changed_at, c.reason FROM intensity_changes c "
      "  WHERE c.resident_id = p.id ORDER BY c.changed_at DESC, c.id DESC LIMIT 1) ic ON true "
@@ -644,9 +650,13 @@ static db_outcome board_tx(app_call *c)
         /* what the database let the caller read of the latest shared summary */
         json_object_set_new(o, "latest_summary", app_jstr(r, i, "latest_summary"));
         json_object_set_new(o, "latest_summary_at", app_jstr(r, i, "latest_summary_at"));
-        bool hidden = !region && db_get(r, i, "summary_shared")[0] != 't';
-        json_object_set_new(o, "summary_hidden_reason",
-                            hidden ? json_string("no_consent") : json_null());
+        const char *consent = db_get(r, i, "summary_consent");
+        if (!region && !consents_share_granted(consent)) {
+            consents_set_hidden(o, consent);
+        } else {
+            json_object_set_new(o, "summary_hidden_reason", json_null());
+            consents_set_shown(o);
+        }
         json_array_append_new(items, o);
     }
     json_t *next = cursor_next(r, l->limit, "name");

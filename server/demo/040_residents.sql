@@ -23,32 +23,32 @@ SELECT c.resident_id::uuid, r.team_id, r.facility_id, c.kind, c.granted, c.scope
        c.partners, c.valid_until, c.recorded_by::uuid, now() - c.days_ago * interval '1 day'
   FROM (VALUES
     ('40000000-0000-4000-8000-000000000001', 'share_summary_with_facility', true,
-     'Summaries may be shared with the contact person and the staff on duty.', '{}'::text[],
+     'Resuméer må deles med kontaktpersonen og personalet på vagt.', '{}'::text[],
      NULL::date, '30000000-0000-4000-8000-000000000002', 300),
     ('40000000-0000-4000-8000-000000000001', 'relatives_may_attend', true,
-     'His mother may take part when he asks for it.', '{}', NULL,
+     'Hans mor må deltage, når han beder om det.', '{}', NULL,
      '30000000-0000-4000-8000-000000000002', 300),
     ('40000000-0000-4000-8000-000000000001', 'partners_may_attend', true,
-     'Named partners only.', '{Misbrugscenter Slagelse,Jobcenter Slagelse}', NULL,
+     'Kun de navngivne samarbejdspartnere.', '{Misbrugscenter Slagelse,Jobcenter Slagelse}', NULL,
      '30000000-0000-4000-8000-000000000005', 280),
     ('40000000-0000-4000-8000-000000000003', 'share_summary_with_facility', true, '', '{}',
      NULL, '30000000-0000-4000-8000-000000000002', 250),
     ('40000000-0000-4000-8000-000000000003', 'share_summary_with_facility', false,
-     'Withdrawn by the resident at the fixed visit.', '{}', NULL,
+     'Trukket tilbage af beboeren ved det faste besøg.', '{}', NULL,
      '30000000-0000-4000-8000-000000000002', 20),
-    ('40000000-0000-4000-8000-000000000003', 'relatives_may_attend', true, 'His sister.',
+    ('40000000-0000-4000-8000-000000000003', 'relatives_may_attend', true, 'Hans søster.',
      '{}', NULL, '30000000-0000-4000-8000-000000000005', 240),
     ('40000000-0000-4000-8000-000000000004', 'share_summary_with_facility', true,
-     'Given for a limited period; to be renewed.', '{}', current_date + 21,
+     'Givet for en begrænset periode; skal fornyes.', '{}', current_date + 21,
      '30000000-0000-4000-8000-000000000002', 160),
     ('40000000-0000-4000-8000-000000000005', 'share_summary_with_facility', true, '', '{}',
      current_date - 10, '30000000-0000-4000-8000-000000000005', 380),
     ('40000000-0000-4000-8000-000000000006', 'share_summary_with_facility', false,
-     'Does not want summaries shared for now.', '{}', NULL,
+     'Ønsker ikke, at resuméer deles for nu.', '{}', NULL,
      '30000000-0000-4000-8000-000000000002', 100),
     ('40000000-0000-4000-8000-000000000007', 'share_summary_with_facility', true, '', '{}',
      NULL, '30000000-0000-4000-8000-000000000002', 330),
-    ('40000000-0000-4000-8000-000000000007', 'relatives_may_attend', true, 'His brother.',
+    ('40000000-0000-4000-8000-000000000007', 'relatives_may_attend', true, 'Hans bror.',
      '{}', NULL, '30000000-0000-4000-8000-000000000002', 200),
     ('40000000-0000-4000-8000-000000000007', 'relatives_may_attend', false, '', '{}', NULL,
      '30000000-0000-4000-8000-000000000005', 60),
@@ -60,7 +60,7 @@ SELECT c.resident_id::uuid, r.team_id, r.facility_id, c.kind, c.granted, c.scope
      NULL, '30000000-0000-4000-8000-000000000006', 290),
     ('40000000-0000-4000-8000-000000000013', 'share_summary_with_facility', true, '', '{}',
      NULL, '30000000-0000-4000-8000-000000000003', 270),
-    ('40000000-0000-4000-8000-000000000013', 'relatives_may_attend', true, 'His father.',
+    ('40000000-0000-4000-8000-000000000013', 'relatives_may_attend', true, 'Hans far.',
      '{}', NULL, '30000000-0000-4000-8000-000000000003', 270),
     ('40000000-0000-4000-8000-000000000015', 'share_summary_with_facility', true, '', '{}',
      NULL, '30000000-0000-4000-8000-000000000006', 120)
@@ -75,22 +75,22 @@ SELECT i.resident_id::uuid, r.team_id, r.facility_id, i.from_level, i.to_level, 
        i.changed_by::uuid, now() - i.days_ago * interval '1 day'
   FROM (VALUES
     ('40000000-0000-4000-8000-000000000004', 'standard', 'intensive',
-     'Sleeping poorly and withdrawn; weekly contact for a period.',
+     'Sover dårligt og er trukket ind i sig selv; ugentlig kontakt i en periode.',
      '30000000-0000-4000-8000-000000000002', 200),
     ('40000000-0000-4000-8000-000000000004', 'intensive', 'standard',
-     'Stable again for six weeks.', '30000000-0000-4000-8000-000000000004', 150),
+     'Stabil igen i seks uger.', '30000000-0000-4000-8000-000000000004', 150),
     ('40000000-0000-4000-8000-000000000004', 'standard', 'intensive',
-     'Early warning signs reported in the Monday mail.',
+     'Tidlige advarselstegn meldt i mandagsmailen.',
      '30000000-0000-4000-8000-000000000002', 12),
     ('40000000-0000-4000-8000-000000000006', 'standard', 'intensive',
-     'Stopped taking medication; closer follow-up agreed with the facility.',
+     'Er holdt op med at tage medicin; tættere opfølgning aftalt med botilbuddet.',
      '30000000-0000-4000-8000-000000000002', 30),
     ('40000000-0000-4000-8000-000000000007', 'standard', 'intensive',
-     'After discharge from the ward.', '30000000-0000-4000-8000-000000000002', 240),
+     'Efter udskrivelse fra afsnittet.', '30000000-0000-4000-8000-000000000002', 240),
     ('40000000-0000-4000-8000-000000000007', 'intensive', 'standard',
-     'Settled back in; back to the fixed visits.', '30000000-0000-4000-8000-000000000004', 190),
+     'Faldet godt til igen; tilbage til de faste besøg.', '30000000-0000-4000-8000-000000000004', 190),
     ('40000000-0000-4000-8000-000000000013', 'standard', 'intensive',
-     'Conflicts with other residents; more frequent contact.',
+     'Konflikter med andre beboere; hyppigere kontakt.',
      '30000000-0000-4000-8000-000000000003', 9)
   ) AS i(resident_id, from_level, to_level, reason, changed_by, days_ago)
   JOIN residents r ON r.id = i.resident_id::uuid;
@@ -101,7 +101,7 @@ UPDATE residents SET intensity = 'intensive', updated_at = now()
 
 UPDATE residents
    SET safety_risk = true,
-       safety_note = 'Threatening behaviour when unsettled. The contact person attends every meeting.',
+       safety_note = 'Truende adfærd, når han er urolig. Kontaktpersonen deltager i alle møder.',
        safety_assessed_by = '30000000-0000-4000-8000-000000000002',
        safety_assessed_at = now() - interval '45 days', updated_at = now()
  WHERE id = '40000000-0000-4000-8000-000000000003';
@@ -117,19 +117,19 @@ DECLARE
     conv uuid;
     clinician uuid;
     summaries text[] := ARRAY[
-        'Talked about the week and sleep. Agreed to keep the daily walk.',
-        'Mood steady. Wants help with contacting the job centre.',
-        'Discussed medication side effects; no change for now.',
-        'Restless this week. Agreed on a quiet plan for the weekend.',
-        'Good conversation about family contact and plans for the summer.',
-        'Talked about money worries; the contact person helps with the budget.'];
+        'Talte om ugen og søvnen. Aftalt at holde fast i den daglige gåtur.',
+        'Stabilt humør. Ønsker hjælp til at kontakte jobcentret.',
+        'Talte om bivirkninger af medicinen; ingen ændring for nu.',
+        'Urolig denne uge. Aftalt en rolig plan for weekenden.',
+        'God samtale om kontakten til familien og planer for sommeren.',
+        'Talte om pengebekymringer; kontaktpersonen hjælper med budgettet.'];
     notes text[] := ARRAY[
-        'No psychotic symptoms observed. Continues current treatment.',
-        'Slight increase in anxiety. Review at the next fixed visit.',
-        'Reports side effects; consider dose review with the psychiatrist.',
-        'Sleep disturbed 3-4 nights a week. Watch for early warning signs.',
-        'Stable. No suicidal thoughts reported.',
-        'Ambivalent about treatment; motivational conversation held.'];
+        'Ingen psykotiske symptomer observeret. Fortsætter nuværende behandling.',
+        'Let øget angst. Følges op ved næste faste besøg.',
+        'Fortæller om bivirkninger; overvej dosisjustering med psykiateren.',
+        'Forstyrret søvn 3-4 nætter om ugen. Hold øje med tidlige advarselstegn.',
+        'Stabil. Ingen selvmordstanker oplyst.',
+        'Ambivalent over for behandlingen; motiverende samtale holdt.'];
 BEGIN
     FOR res IN SELECT r.id, r.team_id, r.facility_id, r.contact_person_id, r.safety_risk,
                       r.intensity, consent_in_force(r.id, 'relatives_may_attend') AS rel,
@@ -182,7 +182,7 @@ BEGIN
                                        AND u.role = 'facility_staff' ORDER BY u.id LIMIT 1)
                          ELSE '{}'::uuid[] END,
                     CASE WHEN outcome = 'held' AND res.rel AND h % 5 = 0
-                         THEN ARRAY['Grethe (mother)'] ELSE '{}'::text[] END,
+                         THEN ARRAY['Grethe (mor)'] ELSE '{}'::text[] END,
                     CASE WHEN outcome = 'held' AND res.par AND h % 7 = 1
                          THEN ARRAY['Misbrugscenter Slagelse'] ELSE '{}'::text[] END,
                     clinician, slot.at, slot.at)

@@ -8,9 +8,9 @@ INSERT INTO kip_versions (id, resident_id, team_id, facility_id, version, coordi
     ('60000000-0000-4000-8000-000000000001', '40000000-0000-4000-8000-000000000001',
      '10000000-0000-4000-8000-000000000001', '20000000-0000-4000-8000-000000000001', 1,
      '10000000-0000-4000-8000-000000000001', '30000000-0000-4000-8000-000000000002', 'draft',
-     'Have a job again and see my sister more often.',
-     '[{"title": "Steady daily rhythm", "status": "open", "sub_goals": [], "actions": [
-         {"action": "Morning walk three days a week", "responsible": "Contact person",
+     'Have et arbejde igen og se min søster oftere.',
+     '[{"title": "Fast døgnrytme", "status": "open", "sub_goals": [], "actions": [
+         {"action": "Morgentur tre dage om ugen", "responsible": "Kontaktperson",
           "responsible_side": "municipality", "due_date": null, "status": "open"}]}]',
      '{"necessary": [{"role": "resident"}, {"role": "outpatient_psychiatry", "organisation": "F-ACT Slagelse"}],
        "as_needed": []}',
@@ -18,20 +18,20 @@ INSERT INTO kip_versions (id, resident_id, team_id, facility_id, version, coordi
     ('60000000-0000-4000-8000-000000000002', '40000000-0000-4000-8000-000000000001',
      '10000000-0000-4000-8000-000000000001', '20000000-0000-4000-8000-000000000001', 2,
      '20000000-0000-4000-8000-000000000001', '30000000-0000-4000-8000-000000000005', 'active',
-     'Have a job again and see my sister more often.',
-     '[{"title": "Steady daily rhythm", "status": "open",
-        "sub_goals": [{"title": "Up before ten on weekdays", "status": "open", "actions": [
-            {"action": "Alarm clock and breakfast together", "responsible": "Contact person",
+     'Have et arbejde igen og se min søster oftere.',
+     '[{"title": "Fast døgnrytme", "status": "open",
+        "sub_goals": [{"title": "Oppe før kl. 10 på hverdage", "status": "open", "actions": [
+            {"action": "Vækkeur og morgenmad sammen", "responsible": "Kontaktperson",
              "responsible_side": "municipality", "due_date": null, "status": "in_progress"}]}],
         "actions": [
-         {"action": "Morning walk three days a week", "responsible": "Contact person",
+         {"action": "Morgentur tre dage om ugen", "responsible": "Kontaktperson",
           "responsible_side": "municipality", "due_date": null, "status": "in_progress"}]},
-       {"title": "Work or activity", "status": "open", "sub_goals": [], "actions": [
-         {"action": "Meeting with the job centre about a mentor", "responsible": "Sofie Andersen",
+       {"title": "Arbejde eller aktivitet", "status": "open", "sub_goals": [], "actions": [
+         {"action": "Møde med jobcentret om en mentor", "responsible": "Sofie Andersen",
           "responsible_side": "municipality", "due_date": "2099-01-01", "status": "open"},
-         {"action": "Medication review before starting", "responsible": "Camilla Kristensen",
+         {"action": "Gennemgang af medicinen før opstart", "responsible": "Camilla Kristensen",
           "responsible_side": "region", "due_date": null, "status": "done"}]}]',
-     '{"necessary": [{"role": "resident"}, {"role": "relative", "name": "Sister"},
+     '{"necessary": [{"role": "resident"}, {"role": "relative", "name": "Søster"},
                      {"role": "outpatient_psychiatry", "organisation": "F-ACT Slagelse"},
                      {"role": "general_practitioner", "organisation": "Lægehuset Slagelse"}],
        "as_needed": [{"role": "job_centre", "organisation": "Jobcenter Slagelse"},
@@ -44,9 +44,9 @@ INSERT INTO kip_versions (resident_id, team_id, facility_id, version, coordinato
                           created_at) VALUES
     ('40000000-0000-4000-8000-000000000002', '10000000-0000-4000-8000-000000000001',
      '20000000-0000-4000-8000-000000000001', 1, '10000000-0000-4000-8000-000000000001',
-     'active', 'Fewer admissions.',
-     '[{"title": "Early signs plan", "status": "open", "sub_goals": [], "actions": [
-         {"action": "Write the early-signs plan together", "responsible": "F-ACT",
+     'active', 'Færre indlæggelser.',
+     '[{"title": "Plan for tidlige tegn", "status": "open", "sub_goals": [], "actions": [
+         {"action": "Skriv planen for tidlige tegn sammen", "responsible": "F-ACT",
           "responsible_side": "region", "due_date": null, "status": "open"}]}]',
      '{"necessary": [{"role": "resident"}, {"role": "substance_treatment"}], "as_needed": [{"role": "psp"}]}',
      current_date + 14, '30000000-0000-4000-8000-000000000002', now() - interval '200 days');
@@ -56,10 +56,10 @@ INSERT INTO kip_reviews (resident_id, team_id, facility_id, reviewed_at, in_trea
                          stable_housing, work_or_activity, social_network, note, recorded_by) VALUES
     ('40000000-0000-4000-8000-000000000001', '10000000-0000-4000-8000-000000000001',
      '20000000-0000-4000-8000-000000000001', current_date - 110, true, true, false, false,
-     'First review.', '30000000-0000-4000-8000-000000000002'),
+     'Første opfølgning.', '30000000-0000-4000-8000-000000000002'),
     ('40000000-0000-4000-8000-000000000001', '10000000-0000-4000-8000-000000000001',
      '20000000-0000-4000-8000-000000000001', current_date - 20, true, true, true, false,
-     'Started at the workshop two days a week.', '30000000-0000-4000-8000-000000000005'),
+     'Er startet på værkstedet to dage om ugen.', '30000000-0000-4000-8000-000000000005'),
     ('40000000-0000-4000-8000-000000000002', '10000000-0000-4000-8000-000000000001',
      '20000000-0000-4000-8000-000000000001', current_date - 190, false, true, false, true,
      '', '30000000-0000-4000-8000-000000000002'),
@@ -76,28 +76,28 @@ SELECT '10000000-0000-4000-8000-000000000001', '20000000-0000-4000-8000-00000000
        (date_trunc('month', current_date) + e.month_offset * interval '1 month' + interval '13 days 15 hours'),
        'Botilbuddet Engen, fælleslokalet',
        CASE WHEN e.month_offset < 0 THEN 'held' ELSE 'planned' END,
-       CASE WHEN e.month_offset < 0 THEN 'Presentation and discussion; questions collected for next time.' ELSE '' END,
-       CASE WHEN e.month_offset < 0 THEN 'Slides shared with all staff.' ELSE '' END
-  FROM (VALUES ('theme', 'Theme: early signs of relapse', -9),
-               ('teaching', 'Teaching: antipsychotic medication and side effects', -7),
-               ('theme', 'Theme: substance use and psychosis', -5),
-               ('teaching', 'Teaching: de-escalation', -3),
-               ('theme', 'Theme: relatives as a resource', -1),
-               ('teaching', 'Teaching: the KIP in practice', 1),
-               ('theme', 'Theme: the year that went', 2),
-               ('other', 'Joint summer lunch', 6)) AS e(kind, title, month_offset);
+       CASE WHEN e.month_offset < 0 THEN 'Oplæg og drøftelse; spørgsmål samlet til næste gang.' ELSE '' END,
+       CASE WHEN e.month_offset < 0 THEN 'Slides delt med alle medarbejdere.' ELSE '' END
+  FROM (VALUES ('theme', 'Tema: tidlige tegn på tilbagefald', -9),
+               ('teaching', 'Undervisning: antipsykotisk medicin og bivirkninger', -7),
+               ('theme', 'Tema: rusmidler og psykose', -5),
+               ('teaching', 'Undervisning: deeskalering', -3),
+               ('theme', 'Tema: pårørende som ressource', -1),
+               ('teaching', 'Undervisning: KIP i praksis', 1),
+               ('theme', 'Tema: året der gik', 2),
+               ('other', 'Fælles sommerfrokost', 6)) AS e(kind, title, month_offset);
 
 -- A network meeting about Anders (resident data: visible to the pair only).
 INSERT INTO meetings (id, team_id, facility_id, resident_id, kind, title, starts_at, ends_at,
                       location, status, minutes, decisions) VALUES
     ('61000000-0000-4000-8000-000000000001', '10000000-0000-4000-8000-000000000001',
      '20000000-0000-4000-8000-000000000001', '40000000-0000-4000-8000-000000000001', 'network',
-     'Network meeting', date_trunc('day', now()) - interval '45 days' + interval '10 hours',
+     'Netværksmøde', date_trunc('day', now()) - interval '45 days' + interval '10 hours',
      date_trunc('day', now()) - interval '45 days' + interval '11 hours', 'Engen', 'held',
-     'Went through the KIP; the resident wants a mentor.', 'Job centre contacted by the facility.'),
+     'Gennemgik KIP; beboeren ønsker en mentor.', 'Botilbuddet kontakter jobcentret.'),
     ('61000000-0000-4000-8000-000000000002', '10000000-0000-4000-8000-000000000001',
      '20000000-0000-4000-8000-000000000001', '40000000-0000-4000-8000-000000000001', 'network',
-     'Network meeting', date_trunc('day', now()) + interval '20 days' + interval '10 hours',
+     'Netværksmøde', date_trunc('day', now()) + interval '20 days' + interval '10 hours',
      date_trunc('day', now()) + interval '20 days' + interval '11 hours', 'Engen', 'planned',
      '', '');
 
@@ -109,7 +109,7 @@ SELECT m.id, m.team_id, m.facility_id, p.user_id, p.external_name, p.kind, p.sid
        '30000000-0000-4000-8000-000000000005'
   FROM meetings m,
        (VALUES (NULL::uuid, NULL::text, 'resident', 'resident', ''),
-               ('30000000-0000-4000-8000-000000000005'::uuid, NULL, 'staff', 'municipality', 'Contact person'),
-               ('30000000-0000-4000-8000-000000000002'::uuid, NULL, 'staff', 'region', 'Responsible clinician'))
+               ('30000000-0000-4000-8000-000000000005'::uuid, NULL, 'staff', 'municipality', 'Kontaktperson'),
+               ('30000000-0000-4000-8000-000000000002'::uuid, NULL, 'staff', 'region', 'Behandlingsansvarlig'))
            AS p(user_id, external_name, kind, side, role)
  WHERE m.id IN ('61000000-0000-4000-8000-000000000001', '61000000-0000-4000-8000-000000000002');

@@ -126,6 +126,9 @@ export function reasonText(reason, code, field) {
   if (field === 'password') return L('Adgangskoden skal være på mindst 10 tegn.', 'The password must be at least 10 characters.');
   const byCode = MESSAGES[code];
   if (byCode && code !== 'validation-failed') return L(byCode[0], byCode[1]);
+  if (r === 'format:date') return L('Skriv datoen som dd.mm.åååå, fx 25.11.2026.', 'Write the date as dd.mm.yyyy, e.g. 25.11.2026.');
+  if (r === 'format:time') return L('Skriv tiden som tt.mm (24 timer), fx 09.30.', 'Write the time as hh.mm (24 hours), e.g. 09.30.');
+  if (r === 'format:datetime-local') return L('Skriv dato og tid som dd.mm.åååå tt.mm, fx 25.11.2026 09.30.', 'Write date and time as dd.mm.yyyy hh.mm, e.g. 25.11.2026 09.30.');
   if (r.includes('required') || r.includes('missing')) return L('Skal udfyldes.', 'Required.');
   if (r.includes('too long') || r.includes('at most') || r.includes('characters')) return L('Teksten er for lang eller for kort.', 'The text is too long or too short.');
   if (r.includes('email') || r.includes('e-mail')) return L('Skriv en gyldig e-mailadresse.', 'Enter a valid e-mail address.');

@@ -69,7 +69,7 @@ function menu(role) {
     region_clinician: [['/today', 'Dagens besøg', "Today's visit"], ['/board', 'F-ACT-tavle', 'F-ACT board'], ['/residents', 'Beboere', 'Residents'], ['/received', 'Mandagsmails', 'Monday mails'], ['/calendar', 'Kalender', 'Calendar'], ['/meetings', 'Møder', 'Meetings'], ['/wheel', 'Årshjul', 'Annual wheel']],
     region_manager: [['/agreements', 'Aftaler', 'Agreements'], ['/reports/admissions', 'Indlæggelser', 'Admissions'], ['/reports/attendance', 'Fremmøde', 'Attendance'], ['/audit', 'Adgangslog', 'Audit log'], ['/board', 'F-ACT-tavle', 'F-ACT board'], ['/residents', 'Beboere', 'Residents'], ['/received', 'Mandagsmails', 'Monday mails'], ['/calendar', 'Kalender', 'Calendar'], ['/meetings', 'Møder', 'Meetings'], ['/wheel', 'Årshjul', 'Annual wheel']],
     facility_staff: [['/mine', 'Mine beboere', 'My residents'], ['/monday-mail', 'Mandagsmail', 'Monday mail'], ['/admissions', 'Indlæggelser', 'Admissions'], ['/residents', 'Alle beboere', 'All residents'], ['/calendar', 'Kalender', 'Calendar'], ['/meetings', 'Møder', 'Meetings'], ['/wheel', 'Årshjul', 'Annual wheel']],
-    facility_manager: [['/agreements', 'Aftaler', 'Agreements'], ['/reports/admissions', 'Indlæggelsesrapport', 'Admissions report'], ['/reports/attendance', 'Fremmøde', 'Attendance'], ['/audit', 'Adgangslog', 'Audit log'], ['/monday-mail', 'Mandagsmail', 'Monday mail'], ['/residents', 'Beboere', 'Residents'], ['/admissions', 'Indlæggelser', 'Admissions'], ['/calendar', 'Kalender', 'Calendar'], ['/meetings', 'Møder', 'Meetings'], ['/wheel', 'Årshjul', 'Annual wheel']],
+    facility_manager: [['/agreements', 'Aftaler', 'Agreements'], ['/admissions', 'Indlæggelser', 'Admissions', ['/reports/admissions']], ['/reports/attendance', 'Fremmøde', 'Attendance'], ['/audit', 'Adgangslog', 'Audit log'], ['/monday-mail', 'Mandagsmail', 'Monday mail'], ['/residents', 'Beboere', 'Residents'], ['/calendar', 'Kalender', 'Calendar'], ['/meetings', 'Møder', 'Meetings'], ['/wheel', 'Årshjul', 'Annual wheel']],
     admin: [['/admin/users', 'Brugere', 'Users'], ['/admin/orgs', 'Organisationer', 'Organisations']],
   };
   return items[role] || [];
@@ -106,7 +106,9 @@ function renderChrome() {
   const me = session.me;
   const { path } = parseHash();
   nav.setAttribute('aria-label', L('Hovedmenu', 'Main menu'));
-  nav.replaceChildren(me ? h('ul', menu(me.role).map(([p, da, en]) => h('li', h('a', { href: `#${p}`, 'aria-current': path === p || (p !== '/' && path.startsWith(`${p}/`)) ? 'page' : null }, L(da, en))))) : '');
+  // an item is current on its page, the pages under it, and the pages it stands for (also)
+  const current = (p, also = []) => [p, ...also].some((x) => path === x || (x !== '/' && path.startsWith(`${x}/`)));
+  nav.replaceChildren(me ? h('ul', menu(me.role).map(([p, da, en, also]) => h('li', h('a', { href: `#${p}`, 'aria-current': current(p, also) ? 'page' : null }, L(da, en))))) : '');
   document.getElementById('who').textContent = me ? `${me.name} · ${roleName(me.role)} · ${me.org_name || ''}` : '';
   const logout = document.getElementById('logout');
   logout.hidden = !me;

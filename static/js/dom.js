@@ -1,6 +1,6 @@
 // Small DOM helpers: elements without innerHTML, forms with drafts and API errors shown by
 // the field, dialogs, loading and empty states.
-import { L } from './i18n.js';
+import { L, fmtDate, fmtDateTime, parseDanishDate, parseDanishTime, parseDanishDateTime, showDanishInput, DANISH_INPUT_FORMAT } from './i18n.js';
 import { ApiError, newKey, problemText, reasonText } from './api.js';
 
 /** h('tag.class#id', {attrs}, ...children) */
@@ -76,11 +76,54 @@ export function field(name, label, opts = {}) {
   } else if (opts.kind === 'checkbox') {
     control = h('input', { ...common, type: 'checkbox', checked: !!opts.value });
     return h('div.field.field-check', { dataset: { field: name } }, control, h('label', { for: id }, label), hintId ? h('p.hint', { id: hintId }, opts.hint) : null);
+  } else if (DATE_KINDS[opts.kind]) {
+    return dateField(name, label, opts, id, hintId);
   } else {
     control = h('input', { ...common, type: opts.kind || 'text', autocomplete: opts.autocomplete || null, min: opts.min || null, max: opts.max || null, step: opts.step || null, inputmode: opts.inputmode || null });
     if (opts.value != null) control.value = opts.value;
   }
   return h('div.field', { dataset: { field: name } }, h('label', { for: id }, label, opts.required ? h('span.req', { 'aria-hidden': 'true' }, ' *') : null), hintId ? h('p.hint', { id: hintId }, opts.hint) : null, control);
+}
+
+// Date and time fields: a text field the user types in (dd.mm.åååå, tt.mm, 24-hour, whatever
+// the browser's language), and a hidden field with the form's name that holds the value the
+// code reads: YYYY-MM-DD, HH:MM or YYYY-MM-DDTHH:MM, or what was typed if it is no date.
+const DATE_KINDS = { date: parseDanishDate, time: parseDanishTime, 'datetime-local': parseDanishDateTime };
+
+function dateField(name, label, opts, id, hintId) {
+  const kind = opts.kind;
+  const fmtId = `${id}-format`;
+  const fmt = DANISH_INPUT_FORMAT[kind];
+  const shown = h('input', { id, type: 'text', autocomplete: 'off', spellcheck: 'false', required: opts.required || null, disabled: opts.disabled || null,
+    'aria-describedby': [hintId, fmtId].filter(Boolean).join(' '), dataset: { dateKind: kind }, value: showDanishInput(kind, opts.value) });
+  const initial = opts.value == null || opts.value === '' ? '' : DATE_KINDS[kind](showDanishInput(kind, opts.value)) || String(opts.value);
+  const value = h('input', { type: 'hidden', name, required: opts.required || null, disabled: opts.disabled || null, dataset: { shows: id, dateKind: kind }, value: initial });
+  const sync = () => { const t = shown.value.trim(); value.value = t ? DATE_KINDS[kind](t) || t : ''; };
+  shown.addEventListener('input', sync);
+  shown.addEventListener('change', sync);
+  // once typed, the value is shown the one way: "9" becomes "09.00"
+  shown.addEventListener('blur', () => { sync(); if (DATE_KINDS[kind](value.value)) shown.value = showDanishInput(kind, value.value); });
+  return h('div.field', { dataset: { field: name } },
+    h('label', { for: id }, label, opts.required ? h('span.req', { 'aria-hidden': 'true' }, ' *') : null),
+    hintId ? h('p.hint', { id: hintId }, opts.hint) : null,
+    h('p.hint.format', { id: fmtId }, `${L('Format', 'Format')}: ${L(fmt[0], fmt[1])}`),
+    shown, value);
+}
+
+/** The visible text field of a date or time field's hidden value (else the control itself). */
+function shownControl(form, control) {
+  return control && control.dataset && control.dataset.shows ? form.querySelector(`#${CSS.escape(control.dataset.shows)}`) || control : control;
+}
+
+/** Typed dates and times that are no date or time: [{field, reason}]. */
+function badDates(form) {
+  const out = [];
+  for (const el of form.querySelectorAll('input[type=hidden][data-date-kind]')) {
+    if (!el.name || el.disabled || !el.value) continue;
+    const kind = el.dataset.dateKind;
+    if (DATE_KINDS[kind](el.value) !== el.value) out.push({ field: el.name, reason: `format:${kind}` });
+  }
+  return out;
 }
 
 export function radios(name, legend, options, value, hint) {
@@ -142,6 +185,7 @@ function restore(form, values) {
     if (el.type === 'checkbox') el.checked = !!v;
     else if (el.type === 'radio') el.checked = el.value === v;
     else if (v != null) el.value = v;
+    if (el.dataset.shows) { const shown = form.querySelector(`#${CSS.escape(el.dataset.shows)}`); if (shown) shown.value = showDanishInput(el.dataset.dateKind, el.value); }
   }
 }
 
@@ -171,8 +215,9 @@ export function bindForm(form, key, onSubmit, opts = {}) {
     if (btn && btn.disabled) return;
     clearErrors(form);
     const missing = requiredMissing(form);
-    if (missing.length) {
-      showProblem(form, new ApiError(422, { code: 'validation-failed', errors: missing.map((f) => ({ field: f, reason: 'is required' })) }));
+    const bad = badDates(form);
+    if (missing.length || bad.length) {
+      showProblem(form, new ApiError(422, { code: 'validation-failed', errors: [...missing.map((f) => ({ field: f, reason: 'is required' })), ...bad] }));
       return;
     }
     save();
@@ -223,7 +268,7 @@ export function showProblem(form, err, opts = {}) {
   let firstInvalid = null;
   for (const e of err.errors) {
     const wrap = form.querySelector(`[data-field="${CSS.escape(e.field)}"]`);
-    const control = form.querySelector(`[name="${CSS.escape(e.field)}"]`) || (wrap && wrap.querySelector('input,select,textarea'));
+    const control = shownControl(form, form.querySelector(`[name="${CSS.escape(e.field)}"]`) || (wrap && wrap.querySelector('input,select,textarea')));
     if (!wrap && !control) continue;
     const id = uid('err');
     const msg = h('p.field-error', { id }, h('span.icon', { 'aria-hidden': 'true' }, '⚠ '), reasonText(e.reason, err.code, e.field));
@@ -254,7 +299,8 @@ export function staleDiff(current, mine, labels) {
   for (const [name, label] of Object.entries(labels)) {
     const theirs = current[name];
     const my = mine[name];
-    const norm = (v) => (v == null ? '' : typeof v === 'boolean' ? (v ? L('ja', 'yes') : L('nej', 'no')) : String(v));
+    const norm = (v) => (v == null ? '' : typeof v === 'boolean' ? (v ? L('ja', 'yes') : L('nej', 'no'))
+      : /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(v) ? fmtDateTime(v) : /^\d{4}-\d{2}-\d{2}$/.test(v) ? fmtDate(v) : String(v));
     if (norm(theirs) !== norm(my)) rows.push(h('tr', h('th', { scope: 'row' }, label), h('td', norm(theirs) || '–'), h('td', norm(my) || '–')));
   }
   if (!rows.length) return h('p', L('Ingen af felterne her er ændret af den anden – gem igen.', 'None of these fields was changed by the other person – save again.'));
@@ -285,7 +331,7 @@ export function confirmDialog({ title, body, confirm, cancel, danger }) {
 
 export function table(caption, headers, rows, opts = {}) {
   return h('div.table-wrap', { tabindex: opts.scroll ? '0' : null, role: opts.scroll ? 'region' : null, 'aria-label': opts.scroll ? caption : null },
-    h('table.data', h('caption', { class: opts.hideCaption ? 'visually-hidden' : null }, caption),
+    h('table.data', { class: opts.cls || null }, h('caption', { class: opts.hideCaption ? 'visually-hidden' : null }, caption),
       h('thead', h('tr', headers.map((x) => h('th', { scope: 'col' }, x)))),
       h('tbody', rows.map((r) => h('tr', r.map((c, i) => (i === 0 && opts.rowHeader ? h('th', { scope: 'row' }, c) : h('td', c))))))));
 }

@@ -41,6 +41,20 @@ function toDate(v) {
 export function fmtDate(v) { const d = toDate(v); return d ? dateFmt.format(d) : '–'; }
 export function fmtTime(v) { const d = toDate(v); return d ? timeFmt.format(d) : '–'; }
 export function fmtDateTime(v) { const d = toDate(v); return d ? `${dateFmt.format(d)} ${L('kl.', 'at')} ${timeFmt.format(d)}` : '–'; }
+/** "1. december 2026 kl. 23.56" (Copenhagen): month by name, for sentences. */
+export function fmtDateLong(v) {
+  const d = toDate(v);
+  if (!d) return '–';
+  return new Intl.DateTimeFormat(lang === 'en' ? 'en-GB' : 'da-DK', { day: 'numeric', month: 'long', year: 'numeric', timeZone: TZ }).format(d);
+}
+export function fmtDateTimeLong(v) { const d = toDate(v); return d ? `${fmtDateLong(d)} ${L('kl.', 'at')} ${timeFmt.format(d)}` : '–'; }
+/** A clock time of the API ("09:00" or "09:00:00") the Danish way: "09.00". */
+export function fmtClock(v) {
+  const m = /^(\d{1,2}):(\d{2})/.exec(String(v || ''));
+  return m ? `${m[1].padStart(2, '0')}.${m[2]}` : '–';
+}
+/** n and the singular or plural noun: plural(1, 'beboer', 'beboere') is "1 beboer". */
+export function plural(n, one, many) { return `${n} ${Number(n) === 1 ? one : many}`; }
 export function fmtNum(v) { return v == null ? '–' : numFmt.format(v); }
 export function fmtPct(v) { return v == null ? '–' : pctFmt.format(v); }
 export function weekdayName(d) {
@@ -94,6 +108,50 @@ export function localInputToISO(v) {
 }
 export function isoToLocalInput(v) { const d = toDate(v); return d ? nowLocalInput(d) : ''; }
 
+// ---- typed dates and times: dd.mm.åååå and 24-hour tt.mm whatever the browser's locale.
+// The fields are text fields (native date and time inputs follow the browser's language);
+// values inside the app stay YYYY-MM-DD, HH:MM and YYYY-MM-DDTHH:MM (local time).
+const pad2 = (n) => String(n).padStart(2, '0');
+/** "25.11.2026", "25-11-2026", "25/11/26", "25112026" or "2026-11-25" → "2026-11-25"; null if not a date. */
+export function parseDanishDate(text) {
+  const t = String(text || '').trim();
+  let y; let m; let d;
+  let x = /^(\d{4})-(\d{1,2})-(\d{1,2})$/.exec(t);
+  if (x) [y, m, d] = [x[1], x[2], x[3]].map(Number);
+  else if ((x = /^(\d{1,2})[.\-/ ](\d{1,2})[.\-/ ](\d{4}|\d{2})$/.exec(t)) || (x = /^(\d{2})(\d{2})(\d{4})$/.exec(t))) {
+    [d, m, y] = [x[1], x[2], x[3]].map(Number);
+    if (x[3].length === 2) y += 2000;
+  } else return null;
+  const dt = new Date(Date.UTC(y, m - 1, d));
+  if (y < 1900 || y > 2200 || dt.getUTCFullYear() !== y || dt.getUTCMonth() !== m - 1 || dt.getUTCDate() !== d) return null;
+  return `${y}-${pad2(m)}-${pad2(d)}`;
+}
+/** "9", "9.30", "09:30" or "0930" → "09:30"; null if not a time of day. */
+export function parseDanishTime(text) {
+  const x = /^(\d{1,2})(?:[.:]?(\d{2}))?$/.exec(String(text || '').trim());
+  if (!x) return null;
+  const hh = Number(x[1]); const mm = Number(x[2] || 0);
+  return hh < 24 && mm < 60 ? `${pad2(hh)}:${pad2(mm)}` : null;
+}
+/** "25.11.2026 09.30" (also "kl." or "," between, or "2026-11-25T09:30") → "2026-11-25T09:30"; null if not. */
+export function parseDanishDateTime(text) {
+  const t = String(text || '').trim().replace(/\s*,?\s*kl\.?\s*/i, ' ').replace(/,\s*/, ' ');
+  const x = /^(\S+)(?:\s+|T)(\S+)$/.exec(t);
+  if (!x) return null;
+  const d = parseDanishDate(x[1]); const tm = parseDanishTime(x[2]);
+  return d && tm ? `${d}T${tm}` : null;
+}
+/** The other way: the app's value of a date, time or datetime field as the user reads it. */
+export function showDanishInput(kind, v) {
+  const s = String(v || '');
+  const d = /^(\d{4})-(\d{2})-(\d{2})/.exec(s);
+  const t = /(?:^|T)(\d{2}):(\d{2})/.exec(s);
+  if (kind === 'date') return d ? `${d[3]}.${d[2]}.${d[1]}` : s;
+  if (kind === 'time') return t && !d ? `${t[1]}.${t[2]}` : s;
+  return d && t ? `${d[3]}.${d[2]}.${d[1]} ${t[1]}.${t[2]}` : s;
+}
+export const DANISH_INPUT_FORMAT = { date: ['dd.mm.åååå', 'dd.mm.yyyy'], time: ['tt.mm', 'hh.mm'], 'datetime-local': ['dd.mm.åååå tt.mm', 'dd.mm.yyyy hh.mm'] };
+
 export const ROLE_NAMES = {
   region_clinician: ['Behandler (F-ACT)', 'Clinician (F-ACT)'],
   region_manager: ['Afsnitsledelse (F-ACT)', 'Section manager (F-ACT)'],
@@ -102,3 +160,14 @@ export const ROLE_NAMES = {
   admin: ['Administrator', 'Administrator'],
 };
 export function roleName(r) { const n = ROLE_NAMES[r]; return n ? L(n[0], n[1]) : r; }
+// the same without brackets, for inside a person's brackets: "Karen Klinik (Behandler, F-ACT)"
+const ROLE_NAMES_FLAT = {
+  region_clinician: ['Behandler, F-ACT', 'Clinician, F-ACT'],
+  region_manager: ['Afsnitsledelse, F-ACT', 'Section manager, F-ACT'],
+  facility_staff: ['Kontaktperson, botilbud', 'Contact person, facility'],
+};
+/** A person with their role, no nested brackets: "Karen Klinik (Behandler, F-ACT, tag)". */
+export function personWithRole(name, role, tag) {
+  const n = ROLE_NAMES_FLAT[role];
+  return `${name} (${[n ? L(n[0], n[1]) : roleName(role), tag].filter(Boolean).join(', ')})`;
+}

@@ -1,6 +1,6 @@
 // Agreements: overview, the document (printable A4 with both signatures), create/edit, lifecycle.
 import { api, get, request, ApiError, newKey } from '../api.js';
-import { L, fmtDate, fmtDateTime, fmtNum, isoWeekdayName, todayISO, roleName } from '../i18n.js';
+import { L, fmtDate, fmtDateTime, fmtNum, fmtClock, isoWeekdayName, todayISO, personWithRole } from '../i18n.js';
 import { h, field, bindForm, empty, section, link, badge, table, confirmDialog, errorBox, staleDiff, dl } from '../dom.js';
 import { navigate } from '../app.js';
 import { lbl, AGREEMENT_STATUS, isManager, all, takeFlash, setFlash, partnerOrgs } from './common.js';
@@ -42,7 +42,7 @@ export async function agreementView({ params, me }) {
   const a = res.data;
   const version = Number(res.etag || a.version);
   const people = a.team_contact_user_id || a.facility_contact_user_id ? await all('/api/colleagues?limit=200').catch(() => []) : [];
-  const personName = (id) => { if (!id) return null; const u = people.find((x) => x.id === id); return u ? `${u.name} (${roleName(u.role)})` : L('(ikke længere aktiv)', '(no longer active)'); };
+  const personName = (id) => { if (!id) return null; const u = people.find((x) => x.id === id); return u ? personWithRole(u.name, u.role) : L('(ikke længere aktiv)', '(no longer active)'); };
   const wrap = h('div.agreement');
   wrap.append(h('h1', `${L('Samarbejdsaftale', 'Collaboration agreement')}: ${a.team_name} – ${a.facility_name}`), takeFlash());
   const msg = h('div.no-print');
@@ -93,9 +93,9 @@ export async function agreementView({ params, me }) {
     h('h2', L('Parter', 'Parties')), dl([[L('F-ACT-team', 'F-ACT team'), a.team_name], [L('Botilbud', 'Facility'), a.facility_name]]));
   for (const [k, da, en] of TEXT_FIELDS) if (a[k]) doc.append(h('h2', L(da, en)), h('p.pre', a[k]));
   doc.append(h('h2', L('Fast tilstedeværelse og kontakt', 'Fixed presence and contact')), dl([
-    [L('Fast tilstedeværelse', 'Fixed presence'), a.presence_every_weeks ? `${L('Hver', 'Every')} ${a.presence_every_weeks === 1 ? '' : `${a.presence_every_weeks}. `}${L('uge', 'week')}, ${isoWeekdayName(a.presence_weekday)} ${a.presence_start}–${a.presence_end}` : null],
+    [L('Fast tilstedeværelse', 'Fixed presence'), a.presence_every_weeks ? `${L('Hver', 'Every')} ${a.presence_every_weeks === 1 ? '' : `${a.presence_every_weeks}. `}${L('uge', 'week')}, ${isoWeekdayName(a.presence_weekday)} ${fmtClock(a.presence_start)}–${fmtClock(a.presence_end)}` : null],
     [L('Morgenmøder', 'Morning meetings'), a.joins_morning_meetings ? L('Teamet deltager', 'The team takes part') : L('Nej', 'No')],
-    [L('Mandagsmail', 'Monday mail'), a.monday_mail_agreed ? `${L('Aftalt, senest kl.', 'Agreed, by')} ${a.monday_mail_deadline || '–'}` : L('Ikke aftalt', 'Not agreed')],
+    [L('Mandagsmail', 'Monday mail'), a.monday_mail_agreed ? `${L('Aftalt, senest kl.', 'Agreed, by')} ${a.monday_mail_deadline ? fmtClock(a.monday_mail_deadline) : '–'}` : L('Ikke aftalt', 'Not agreed')],
     [L('Ledelsesmøde', 'Management meeting'), a.management_every_months ? `${L('Hver', 'Every')} ${a.management_every_months}. ${L('måned', 'month')}` : null],
     [L('Besked om mandagsmailen til', 'Monday mail notice to'), a.monday_mail_agreed ? a.monday_mail_notify_email : null],
     [L('Kontaktperson i F-ACT-teamet', 'Contact person in the F-ACT team'), personName(a.team_contact_user_id)],
@@ -138,7 +138,7 @@ export async function agreementEditView({ params, me }) {
   const contactOptions = (side, partnerId) => {
     const org = ownOrgOfSide(side) || ((side === 'team') === (me.role === 'region_manager') ? me.org_id : partnerId);
     const list = people.filter((u) => (side === 'team' ? regionRoles.includes(u.role) : !regionRoles.includes(u.role)) && (!org || u.org_id === org));
-    return [['', L('Ingen valgt', 'None chosen')], ...list.map((u) => [u.id, `${u.name} (${roleName(u.role)})`])];
+    return [['', L('Ingen valgt', 'None chosen')], ...list.map((u) => [u.id, personWithRole(u.name, u.role)])];
   };
   const v = a || { presence_every_weeks: 2, presence_weekday: 3, presence_start: '09:00', presence_end: '12:00', monday_mail_agreed: true, monday_mail_deadline: '12:00', management_every_months: 6, valid_from: todayISO(), valid_to: `${Number(todayISO().slice(0, 4)) + 2}${todayISO().slice(4)}` };
   const form = h('form.card', { action: '#' },

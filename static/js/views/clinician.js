@@ -173,7 +173,7 @@ export async function boardView({ me }) {
         h('dt', L('Seneste samtale', 'Last conversation')), h('dd', lastConversation(r)),
         h('dt', L('Næste samtale', 'Next conversation')), h('dd', r.next_planned_conversation ? fmtDateTime(r.next_planned_conversation.starts_at) : '–'),
         h('dt', 'KIP'), h('dd', kipText(r)),
-        h('dt', L('Seneste resumé', 'Latest summary')), h('dd', r.summary_hidden_reason ? summaryHidden(r.summary_hidden_reason) : (r.latest_summary ? [r.latest_summary, ` (${fmtDate(r.latest_summary_at)})`] : '–'))),
+        h('dt', L('Seneste resumé', 'Latest summary')), h('dd', r.summary_hidden_reason ? summaryHidden(r.summary_hidden_reason, r) : (r.latest_summary ? [r.latest_summary, ` (${fmtDate(r.latest_summary_at)})`] : '–'))),
       me.role === 'region_clinician' ? h('p', h('a.btn-small', { href: `#/log/${r.id}` }, L('Log samtale', 'Log conversation'), h('span.visually-hidden', ` ${L('med', 'with')} ${r.name}`))) : null));
   }
   wrap.append(list);

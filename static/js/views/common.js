@@ -1,5 +1,5 @@
 // Labels and small pieces shared by the views.
-import { L, fmtDate, fmtDateTime } from '../i18n.js';
+import { L, fmtDate, fmtDateTime, fmtDateLong } from '../i18n.js';
 import { h, badge } from '../dom.js';
 import { get } from '../api.js';
 
@@ -78,8 +78,36 @@ export function lastConversation(r) {
   return r.last_held_conversation_at ? fmtDateTime(r.last_held_conversation_at) : L('Ingen gennemført samtale endnu', 'No held conversation yet');
 }
 
-export function summaryHidden(reason) {
-  if (reason === 'no_consent') return h('p.hidden-reason', h('span.icon', { 'aria-hidden': 'true' }, '🔒 '), L('Resuméet er skjult: beboeren har ikke givet samtykke til, at resuméer deles med botilbuddet.', 'The summary is hidden: the resident has not consented to sharing summaries with the facility.'));
+/** A padlock as an inline SVG (an emoji shows as an empty square where no emoji font is installed). */
+export function lockIcon() {
+  const NS = 'http://www.w3.org/2000/svg';
+  const svg = document.createElementNS(NS, 'svg');
+  for (const [k, v] of Object.entries({ class: 'icon-lock', viewBox: '0 0 16 16', width: '16', height: '16', 'aria-hidden': 'true', focusable: 'false' })) svg.setAttribute(k, v);
+  const shackle = document.createElementNS(NS, 'path');
+  shackle.setAttribute('d', 'M4.5 7V5a3.5 3.5 0 0 1 7 0v2');
+  shackle.setAttribute('fill', 'none');
+  shackle.setAttribute('stroke', 'currentColor');
+  shackle.setAttribute('stroke-width', '1.6');
+  const body = document.createElementNS(NS, 'rect');
+  for (const [k, v] of Object.entries({ x: '2.5', y: '7', width: '11', height: '8', rx: '1.5', fill: 'currentColor' })) body.setAttribute(k, v);
+  svg.append(shackle, body);
+  return svg;
+}
+
+/**
+ * Why a summary is not shown, from the API's summary_hidden_reason and, for want of consent,
+ * summary_consent_state and summary_hidden_since (x: the conversation or board item).
+ */
+export function summaryHidden(reason, x = {}) {
+  if (reason === 'no_consent') {
+    const since = x.summary_hidden_since ? fmtDateLong(x.summary_hidden_since) : null;
+    const why = x.summary_consent_state === 'withdrawn' && since
+      ? L(`beboeren trak sit samtykke til, at resuméer deles med botilbuddet, tilbage den ${since}.`, `the resident withdrew consent to sharing summaries with the facility on ${since}.`)
+      : x.summary_consent_state === 'expired' && since
+        ? L(`beboerens samtykke til, at resuméer deles med botilbuddet, er udløbet (det gjaldt til og med ${since}).`, `the resident's consent to sharing summaries with the facility has expired (it was valid until ${since}).`)
+        : L('beboeren har ikke givet samtykke til, at resuméer deles med botilbuddet.', 'the resident has not consented to sharing summaries with the facility.');
+    return h('p.hidden-reason', lockIcon(), ' ', L('Resuméet er skjult: ', 'The summary is hidden: '), why);
+  }
   if (reason === 'not_written') return h('p.hidden-reason', L('Der er ikke skrevet et resumé af denne samtale.', 'No summary was written for this conversation.'));
   return null;
 }
@@ -104,7 +132,9 @@ let flash = null;
 export function setFlash(text) { flash = text; }
 export function takeFlash() {
   const f = flash; flash = null;
-  return f ? h('p.alert.alert-success', { role: 'status' }, f) : null;
+  // never null: views put it straight into the page with the DOM's own append(), which
+  // writes null as the word "null"
+  return f ? h('p.alert.alert-success', { role: 'status' }, f) : document.createDocumentFragment();
 }
 
 /**

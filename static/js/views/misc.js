@@ -1,16 +1,42 @@
 // The rest: received Monday mails, visit calendar, meetings with minutes, the annual wheel.
 import { api, get, request, ApiError } from '../api.js';
-import { L, fmtDate, fmtTime, fmtDateTime, weekdayName, todayISO, nowLocalInput, localInputToISO, isoToLocalInput, monthLabel, roleName, isoWeek, dayISO } from '../i18n.js';
+import { L, fmtDate, fmtTime, fmtDateTime, fmtDateTimeLong, weekdayName, todayISO, nowLocalInput, localInputToISO, isoToLocalInput, monthLabel, personWithRole, isoWeek, dayISO } from '../i18n.js';
 import { h, field, bindForm, formValues, empty, section, link, badge, table, staleDiff, confirmDialog } from '../dom.js';
 import { navigate } from '../app.js';
 import { lbl, VISIT_STATUS, MEETING_KIND, all, takeFlash, setFlash, consentInForce, partnerOrgs, isRegion } from './common.js';
 
-export async function receivedView() {
+export async function receivedView({ query }) {
+  if (query.get('facility') && query.get('week')) return receivedMailView(query.get('facility'), query.get('week'));
   const items = await all('/api/monday-mail/received?limit=100');
   const wrap = h('div', h('h1', L('Modtagne mandagsmails', 'Received Monday mails')));
   if (!items.length) { wrap.append(empty(L('Der er ikke modtaget nogen mandagsmails endnu.', 'No Monday mails received yet.'))); return wrap; }
+  const weekName = (m) => `${L('Uge', 'Week')} ${Number(m.week.slice(6))}, ${m.week.slice(0, 4)}`;
   wrap.append(table(L('Mandagsmails', 'Monday mails'), [L('Uge', 'Week'), L('Botilbud', 'Facility'), L('Sendt', 'Sent'), L('Ønsker samtale', 'Talks requested'), L('Status', 'Status')],
-    items.map((m) => [`${L('Uge', 'Week')} ${Number(m.week.slice(6))}, ${m.week.slice(0, 4)}`, m.facility_name, `${fmtDateTime(m.sent_at)} (${m.sent_by_name})`, String(m.talk_count), m.new ? badge(L('Ny', 'New'), 'flag') : L('Læst', 'Read')]), { rowHeader: true, hideCaption: true }));
+    items.map((m) => [h('a', { href: `#/received?facility=${encodeURIComponent(m.facility_id)}&week=${encodeURIComponent(m.week)}`, 'aria-label': `${weekName(m)} – ${m.facility_name}` }, weekName(m)),
+      m.facility_name, `${fmtDateTime(m.sent_at)} (${m.sent_by_name || '–'})`, String(m.talk_count), m.new ? badge(L('Ny', 'New'), 'flag') : L('Læst', 'Read')]), { rowHeader: true, hideCaption: true }));
+  return wrap;
+}
+
+const PRIORITY_NAME = { low: ['lav', 'low'], normal: ['normal', 'normal'], high: ['høj', 'high'] };
+
+/** One received Monday mail, as the team rereads it: who asks for a talk, and everyone's status. */
+async function receivedMailView(facility, week) {
+  const mail = await get(`/api/monday-mail?facility=${encodeURIComponent(facility)}&week=${encodeURIComponent(week)}`);
+  const wk = `${L('uge', 'week')} ${Number(week.slice(6))}, ${week.slice(0, 4)}`;
+  const wrap = h('div', h('h1', `${L('Mandagsmail', 'Monday mail')} ${wk} – ${mail.facility_name}`),
+    h('p', link('#/received', `← ${L('Alle modtagne mandagsmails', 'All received Monday mails')}`)),
+    h('p', `${L('Sendt', 'Sent')} ${fmtDateTimeLong(mail.sent_at)} ${L('af', 'by')} ${mail.sent_by_name || '–'}.`,
+      mail.next_fixed_visit ? ` ${L('Næste faste besøg', 'Next fixed visit')}: ${weekdayName(mail.next_fixed_visit.starts_at)} ${fmtDate(mail.next_fixed_visit.starts_at)} ${L('kl.', 'at')} ${fmtTime(mail.next_fixed_visit.starts_at)}–${fmtTime(mail.next_fixed_visit.ends_at)}.` : ''));
+  const entries = mail.entries || [];
+  const entry = (e) => h('li.card', h('h3', link(`#/residents/${e.resident_id}`, e.resident_name || '–')),
+    h('p.muted', `${L('Prioritet', 'Priority')}: ${lbl(PRIORITY_NAME, e.priority)}`),
+    e.status_text ? h('p.pre', e.status_text) : h('p.muted', L('Ingen status skrevet.', 'No status written.')));
+  const talks = entries.filter((e) => e.needs_talk);
+  const rest = entries.filter((e) => !e.needs_talk);
+  wrap.append(section(`${L('Ønsker samtale ved næste faste besøg', 'Asking for a talk at the next fixed visit')} (${talks.length})`,
+    talks.length ? h('ul.plain.mail-entries', talks.map(entry)) : empty(L('Ingen beboere ønsker samtale denne uge.', 'No residents ask for a talk this week.'))));
+  wrap.append(section(`${L('Øvrige beboere', 'Other residents')} (${rest.length})`,
+    rest.length ? h('ul.plain.mail-entries', rest.map(entry)) : empty(L('Ingen andre beboere i mailen.', 'No other residents in the mail.'))));
   return wrap;
 }
 
@@ -113,11 +139,13 @@ export async function calendarView({ me, query }) {
   }
   for (const [wk, list] of weeks) {
     const title = `${L('Uge', 'Week')} ${Number(wk.slice(6))}`;
-    wrap.append(h('h2.h3.week', title), table(title, [L('Dag', 'Day'), L('Tid', 'Time'), L('Type', 'Kind'), L('Status', 'Status'), L('Note', 'Note'), L('Handling', 'Action')],
+    // a meeting is named by its kind and title (a link to it); the note column is the visits'
+    // own note. Every week's table has the same column widths, so the weeks line up.
+    wrap.append(h('h2.h3.week', title), table(title, [L('Dag', 'Day'), L('Tid', 'Time'), L('Hvad', 'What'), L('Status', 'Status'), L('Note', 'Note'), L('Handling', 'Action')],
       list.map(({ v, m }) => (v
         ? [`${weekdayName(v.starts_at)} ${fmtDate(v.starts_at)}`, `${fmtTime(v.starts_at)}–${fmtTime(v.ends_at)}`, lbl(VISIT_KIND, v.kind), v.status === 'cancelled' ? badge(lbl(VISIT_STATUS, v.status), 'danger') : lbl(VISIT_STATUS, v.status), v.note || '', v.status === 'planned' ? visitChange(v) : '']
-        : [`${weekdayName(m.starts_at)} ${fmtDate(m.starts_at)}`, `${fmtTime(m.starts_at)}–${fmtTime(m.ends_at)}`, lbl(MEETING_KIND, m.kind), m.status === 'cancelled' ? badge(lbl(VISIT_STATUS, m.status), 'danger') : lbl(VISIT_STATUS, m.status), link(`#/meetings/${m.id}`, m.title), ''])),
-      { rowHeader: true, hideCaption: true }));
+        : [`${weekdayName(m.starts_at)} ${fmtDate(m.starts_at)}`, `${fmtTime(m.starts_at)}–${fmtTime(m.ends_at)}`, h('span.meeting-what', `${lbl(MEETING_KIND, m.kind)}: `, link(`#/meetings/${m.id}`, m.title)), m.status === 'cancelled' ? badge(lbl(VISIT_STATUS, m.status), 'danger') : lbl(VISIT_STATUS, m.status), '', ''])),
+      { rowHeader: true, hideCaption: true, cls: 'calendar-week' }));
   }
   return wrap;
 }
@@ -135,7 +163,7 @@ export async function meetingsView() {
 const PART_KIND = { resident: ['Beboeren', 'The resident'], relative: ['Pårørende', 'Relative'], partner: ['Samarbejdspartner', 'Partner'], staff: ['Medarbejder', 'Staff'] };
 const SIDE_NAME = { municipality: ['kommunen', 'the municipality'], region: ['regionen', 'the region'], resident: ['beboeren', 'the resident'], other: ['andre', 'others'] };
 const names = (s) => String(s || '').split(',').map((x) => x.trim()).filter(Boolean);
-const personLabel = (u, tag) => `${u.name} (${roleName(u.role)}${tag ? `, ${tag}` : ''})`;
+const personLabel = (u, tag) => personWithRole(u.name, u.role, tag);
 
 /** Checkboxes for the people of one organisation, named p.<user id>. */
 function peopleGroup(legend, people, checked, tags = {}) {

@@ -39,7 +39,7 @@ function conversationItem(cv, me) {
   return h('li.card.conv',
     h('h3.h4', `${when} · `, h('span', { class: cv.outcome === 'held' ? 'ok' : 'no' }, lbl(OUTCOME, cv.outcome))),
     h('p.muted', `${L('Deltagere', 'Participants')}: ${who || '–'}`),
-    cv.summary ? h('div', h('h4.h5', L('Resumé', 'Summary')), h('p.pre', cv.summary)) : summaryHidden(cv.summary_hidden_reason),
+    cv.summary ? h('div', h('h4.h5', L('Resumé', 'Summary')), h('p.pre', cv.summary)) : summaryHidden(cv.summary_hidden_reason, cv),
     'clinical_note' in cv
       ? (cv.clinical_note ? h('div.note', h('h4.h5', L('Klinisk notat', 'Clinical note')), h('p.pre', cv.clinical_note)) : null)
       : null,
@@ -146,11 +146,14 @@ export async function residentView({ params, me }) {
     });
     intSec.append(form);
   }
-  if (intensity.items && intensity.items.length) {
+  const changes = (intensity && intensity.items) || [];
+  const level = (x) => (x === 'intensive' ? L('Intensiv', 'Intensive') : x === 'standard' ? L('Standard', 'Standard') : x || '–');
+  if (changes.length) {
     intSec.append(table(L('Ændringer i intensitet', 'Intensity changes'), [L('Dato', 'Date'), L('Ændring', 'Change'), L('Begrundelse', 'Reason'), L('Af', 'By')],
-      intensity.items.map((x) => [fmtDate(x.changed_at), `${x.from_level} → ${x.to_level}`, x.reason, x.changed_by_name])));
+      changes.map((x) => [fmtDate(x.changed_at), `${level(x.from_level)} → ${level(x.to_level)}`, x.reason || '–', x.changed_by_name || '–'])));
   }
-  wrap.append(intSec);
+  // the facility cannot change the intensity: the section only when it has something to show
+  if (isRegion(me) || changes.length) wrap.append(intSec);
 
   const hist = section(L('Samtaler', 'Conversations'));
   if (!convs.items.length) hist.append(empty(L('Der er ikke logget samtaler endnu.', 'No conversations logged yet.')));

@@ -1,7 +1,7 @@
 // The facility's contact person: my residents, the Monday mail with autosave, preview and send,
 // admissions, discharges and visits to admitted residents.
 import { api, get, request, ApiError, problemText, newKey } from '../api.js';
-import { L, fmtDate, fmtTime, fmtDateTime, isoWeek, weekdayName, nowLocalInput, localInputToISO } from '../i18n.js';
+import { L, fmtDate, fmtTime, fmtDateTime, isoWeek, weekdayName, nowLocalInput, localInputToISO, plural } from '../i18n.js';
 import { h, field, radios, bindForm, empty, section, link, announce, uid, badge, table, getDraft, setDraft, clearDraft, confirmDialog, errorBox, staleDiff } from '../dom.js';
 import { navigate } from '../app.js';
 import { residentBadges, lastConversation, lbl, PRIORITY, summaryHidden, all, takeFlash, setFlash } from './common.js';
@@ -23,7 +23,7 @@ export async function mineView({ me }) {
       h('dl.facts',
         h('dt', L('Seneste samtale', 'Last conversation')), h('dd', lastConversation(r)),
         h('dt', L('Næste samtale', 'Next conversation')), h('dd', r.next_planned_conversation ? fmtDateTime(r.next_planned_conversation.starts_at) : '–'),
-        h('dt', L('Seneste resumé', 'Latest summary')), h('dd', cv ? (cv.summary ? cv.summary : summaryHidden(cv.summary_hidden_reason)) : L('Ingen samtaler endnu', 'No conversations yet')))));
+        h('dt', L('Seneste resumé', 'Latest summary')), h('dd', cv ? (cv.summary ? cv.summary : summaryHidden(cv.summary_hidden_reason, cv)) : L('Ingen samtaler endnu', 'No conversations yet')))));
   }
   wrap.append(list);
   return wrap;
@@ -143,12 +143,13 @@ export async function previewView({ me, query }) {
   const btn = h('button.btn-primary', { type: 'button' }, L('Send mandagsmailen', 'Send the Monday mail'));
   const idem = newKey();
   btn.addEventListener('click', async () => {
-    const ok = await confirmDialog({ title: L('Send mandagsmailen?', 'Send the Monday mail?'), body: `${mail.talk_count} ${L('beboer(e) ønsker samtale. Mailen sendes til F-ACT-teamet og kan ikke ændres bagefter.', 'resident(s) need a talk. The mail goes to the F-ACT team and cannot be changed afterwards.')}`, confirm: L('Send', 'Send') });
+    const ok = await confirmDialog({ title: L('Send mandagsmailen?', 'Send the Monday mail?'), body: L(`${plural(mail.talk_count, 'beboer', 'beboere')} ønsker samtale. Mailen sendes til F-ACT-teamet og kan ikke ændres bagefter.`, `${plural(mail.talk_count, 'resident', 'residents')} ${mail.talk_count === 1 ? 'needs' : 'need'} a talk. The mail goes to the F-ACT team and cannot be changed afterwards.`), confirm: L('Send', 'Send') });
     if (!ok) return;
     btn.disabled = true;
     try {
       const res = await api.post('/api/monday-mail/send', { facility, week }, { idem });
-      setFlash(`${L('Mandagsmailen er sendt.', 'The Monday mail is sent.')} ${res.data.agenda_added} ${L('beboer(e) er sat på dagsordenen for næste faste besøg.', 'resident(s) put on the agenda of the next fixed visit.')}`);
+      const n = res.data.agenda_added;
+      setFlash(`${L('Mandagsmailen er sendt.', 'The Monday mail is sent.')} ${L(`${plural(n, 'beboer', 'beboere')} er sat på dagsordenen for næste faste besøg.`, `${plural(n, 'resident', 'residents')} put on the agenda of the next fixed visit.`)}`);
       navigate(`/monday-mail/preview?week=${week}&sent=1`);
     } catch (e) {
       if (!(e instanceof ApiError)) throw e;
@@ -163,6 +164,8 @@ export async function admissionsView({ me }) {
   const facilityRole = me.role === 'facility_staff' || me.role === 'facility_manager';
   const [items, residents] = await Promise.all([all('/api/admissions?limit=100'), all('/api/residents?status=active&limit=200')]);
   const wrap = h('div', h('h1', L('Indlæggelser', 'Admissions')), takeFlash());
+  // the managers' one menu item for admissions: the report is a link from here
+  if (me.role === 'facility_manager' || me.role === 'region_manager') wrap.append(h('p', h('a.btn-secondary', { href: '#/reports/admissions' }, L('Rapport: indlæggelser over tid', 'Report: admissions over time'))));
   const current = items.filter((a) => !a.discharged_at);
   const cur = section(L('Indlagt nu', 'Admitted now'));
   if (!current.length) cur.append(empty(L('Ingen beboere er indlagt lige nu.', 'No residents are admitted now.')));

@@ -16,6 +16,8 @@ function inDays(n, hour) {
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(hour)}:00`;
 }
 const dk = (local) => { const [y, m, d] = local.slice(0, 10).split('-'); return `${d}.${m}.${y}`; };
+// what a Danish user types into a date-and-time field: dd.mm.åååå tt.mm
+const typed = (local) => `${dk(local)} ${local.slice(11, 13)}.${local.slice(14, 16)}`;
 
 test('create, move, conflict, cancel; meetings shown in the calendar', async () => {
   const page = await newPage(browser);
@@ -27,8 +29,8 @@ test('create, move, conflict, cancel; meetings shown in the calendar', async () 
   // a phone visit
   await page.getByText('Nyt ekstra-, hjemme-, telefon- eller videobesøg').click();
   await page.getByLabel('Type').selectOption('phone');
-  await page.getByLabel(/^Start/).fill(inDays(3, 14));
-  await page.getByLabel(/^Slut/).fill(inDays(3, 15));
+  await page.getByLabel(/^Start/).fill(typed(inDays(3, 14)));
+  await page.getByLabel(/^Slut/).fill(typed(inDays(3, 15)));
   await page.getByLabel(/^Note \(ingen beboeroplysninger/).fill('Opfølgning pr. telefon');
   await checkA11y(page, 'calendar with the new visit form');
   await page.getByRole('button', { name: 'Opret besøg' }).click();
@@ -37,8 +39,8 @@ test('create, move, conflict, cancel; meetings shown in the calendar', async () 
   assert.match(await row.innerText(), new RegExp(`${dk(inDays(3, 14)).replace(/\./g, '\\.')}[\\s\\S]*14\\.00–15\\.00[\\s\\S]*Telefon[\\s\\S]*Planlagt`));
   // move it two days later
   await row.locator('summary').click();
-  await row.getByLabel(/^Ny start/).fill(inDays(5, 9));
-  await row.getByLabel(/^Ny slut/).fill(inDays(5, 10));
+  await row.getByLabel(/^Ny start/).fill(typed(inDays(5, 9)));
+  await row.getByLabel(/^Ny slut/).fill(typed(inDays(5, 10)));
   await checkA11y(page, 'calendar with a visit being moved');
   await shot(page, 'calendar-move');
   await row.getByRole('button', { name: 'Flyt besøget' }).click();
@@ -52,13 +54,13 @@ test('create, move, conflict, cancel; meetings shown in the calendar', async () 
   const v = visits.items.find((x) => x.note === 'Opfølgning pr. telefon');
   await w.api.fm.call('PATCH', `/api/visits/${v.id}`, { starts_at: new Date(inDays(5, 11)).toISOString(), ends_at: new Date(inDays(5, 12)).toISOString() }, { 'If-Match': `"${v.version}"` });
   await row.locator('summary').click();
-  await row.getByLabel(/^Ny start/).fill(inDays(6, 13));
-  await row.getByLabel(/^Ny slut/).fill(inDays(6, 14));
+  await row.getByLabel(/^Ny start/).fill(typed(inDays(6, 13)));
+  await row.getByLabel(/^Ny slut/).fill(typed(inDays(6, 14)));
   await row.getByRole('button', { name: 'Flyt besøget' }).click();
   const alert = row.locator('.form-alert');
   await alert.getByText(/En anden har gemt en ændring/).waitFor();
   assert.match(await alert.innerText(), /Besøget er nu: .*11\.00–12\.00 · Planlagt/);
-  assert.equal(await row.getByLabel(/^Ny start/).inputValue(), inDays(6, 13), 'what was typed is kept');
+  assert.equal(await row.getByLabel(/^Ny start/).inputValue(), typed(inDays(6, 13)), 'what was typed is kept');
   await checkA11y(page, 'calendar with a conflict');
   await row.getByRole('button', { name: 'Flyt besøget' }).click();
   await page.getByText('Besøget er flyttet.').waitFor();

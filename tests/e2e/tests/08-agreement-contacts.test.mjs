@@ -24,9 +24,9 @@ test('contact persons of both sides and the Monday-mail notice on a new agreemen
   assert.match(teamOptions, /Karen Klinik/);
   assert.doesNotMatch(teamOptions, /Sara Kontakt/);
   await page.getByLabel('Formål').fill('Aftale med kontaktpersoner');
-  await page.getByLabel('Kontaktperson i F-ACT-teamet').selectOption({ label: 'Karen Klinik (Behandler (F-ACT))' });
-  await facilityContact.selectOption({ label: 'Sara Kontakt (Kontaktperson (botilbud))' });
-  await page.getByLabel('Mandagsmail senest kl.').fill('10:30');
+  await page.getByLabel('Kontaktperson i F-ACT-teamet').selectOption({ label: 'Karen Klinik (Behandler, F-ACT)' });
+  await facilityContact.selectOption({ label: 'Sara Kontakt (Kontaktperson, botilbud)' });
+  await page.getByLabel('Mandagsmail senest kl.').fill('10.30');
   await page.getByLabel(/Besked om mandagsmailen sendes til/).fill(`team.${w.u}@test.demo`);
   await checkA11y(page, 'new agreement with contacts');
   await page.getByRole('button', { name: 'Opret kladde' }).click();
@@ -34,7 +34,7 @@ test('contact persons of both sides and the Monday-mail notice on a new agreemen
   let text = await mainText(page);
   assert.match(text, /Kontaktperson i F-ACT-teamet\s+Karen Klinik/);
   assert.match(text, /Kontaktperson på botilbuddet\s+Sara Kontakt/);
-  assert.match(text, /Aftalt, senest kl\. 10:30/);
+  assert.match(text, /Aftalt, senest kl\. 10\.30/);
   assert.match(text, new RegExp(`Besked om mandagsmailen til\\s+team\\.${w.u}@test\\.demo`));
   // edit: another facility contact, the rest kept
   await page.getByRole('link', { name: 'Redigér' }).click();

@@ -113,8 +113,9 @@ test('joint teaching event with staff of both sides, in the annual wheel', async
   const start = new Date(Date.now() + 10 * 86400000);
   const p = (x) => String(x).padStart(2, '0');
   const day = `${start.getFullYear()}-${p(start.getMonth() + 1)}-${p(start.getDate())}`;
-  await page.getByLabel(/^Start/).fill(`${day}T13:00`);
-  await page.getByLabel(/^Slut/).fill(`${day}T15:00`);
+  const typedDay = `${p(start.getDate())}.${p(start.getMonth() + 1)}.${start.getFullYear()}`; // dd.mm.åååå
+  await page.getByLabel(/^Start/).fill(`${typedDay} 13.00`);
+  await page.getByLabel(/^Slut/).fill(`${typedDay} 15.00`);
   await checkA11y(page, 'new teaching event');
   await page.getByRole('button', { name: 'Opret møde' }).click();
   await page.getByText('Mødet er oprettet.').waitFor();

@@ -5,6 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { launch, newPage, go, settle, mainText, makeWorld, BASE, PASSWORD } from './helpers.mjs';
 
+process.env.TZ = 'Europe/Copenhagen'; // the date typed is a Copenhagen day
 let browser; let w;
 before(async () => { browser = await launch(); w = await makeWorld('kbd'); });
 after(async () => { await browser?.close(); });
@@ -55,12 +56,15 @@ test('log in and log a conversation with the keyboard only', async () => {
   const back = await focused(page);
   assert.match(back.label, /^Log ud$/);
   assert.ok(back.visible);
-  await page.keyboard.press('Tab');
-
   const seen = [];
   await tabTo(page, /^Tidspunkt/, 10, seen);
+  // the date and time are one text field (dd.mm.åååå tt.mm), typed with the keyboard
+  await page.keyboard.press('Control+A');
+  const y = new Date(Date.now() - 86400e3);
+  const typed = `${String(y.getDate()).padStart(2, '0')}.${String(y.getMonth() + 1).padStart(2, '0')}.${y.getFullYear()}`;
+  await page.keyboard.type(`${typed} 10.15`);
   // radios: one Tab stop per group, arrows choose
-  await tabTo(page, /^Hjemmebesøg|^Fast besøg|^Telefon|^Video/, 10, seen); // the date and time take a stop per part
+  await tabTo(page, /^Hjemmebesøg|^Fast besøg|^Telefon|^Video/, 3, seen);
   await tabTo(page, /^Gennemført/, 5, seen);
   await page.keyboard.press('ArrowRight');
   const outcome = await focused(page);
@@ -78,6 +82,7 @@ test('log in and log a conversation with the keyboard only', async () => {
   await page.keyboard.press('Enter');
   await page.getByText(/Samtalen med .* er gemt/).waitFor();
   assert.match(await mainText(page), /Gik en tur sammen; god stemning\./);
+  assert.ok((await mainText(page)).includes(`${typed} kl. 10.15`), 'the typed time is the time saved');
   assert.deepEqual(page.errors, []);
   await page.context().close();
 });
