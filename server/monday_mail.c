@@ -731,6 +731,19 @@ static void monday_mail_late(http_request *req)
     app_run(req, late_tx, &l, 0);
 }
 
+/* ---- GET /monday-mail?facility=&week=: the link of the notifications sent before it pointed
+ * at the team's page; a redirect there (#/received?..., which opens that mail after log-in) so
+ * the mails already in people's inboxes keep working. ---- */
+static void monday_mail_old_link(http_request *req)
+{
+    const char *f = http_query(req, "facility"), *w = http_query(req, "week");
+    const char *to = json_is_uuid(f) && iso_week_ok(w)
+                         ? arena_printf(req->arena, "/#/received?facility=%s&week=%s", f, w)
+                         : "/#/received";
+    http_add_header(req, "Location", to);
+    http_reply(req, 303, "text/plain; charset=utf-8", NULL, 0);
+}
+
 /* clang-format off */
 static const route mm_route_list[] = {
     {"PUT",  "/api/residents/{id}/monday-entries/{week}", monday_entry_put,
@@ -739,6 +752,7 @@ static const route mm_route_list[] = {
     {"POST", "/api/monday-mail/send",     monday_mail_send,     ROLES_FACILITY, ROUTE_RESIDENT_DATA},
     {"GET",  "/api/monday-mail/received", monday_mail_received, ROLES_REGION, 0},
     {"GET",  "/api/monday-mail/late",     monday_mail_late,     ROLES_CARE, 0},
+    {"GET",  "/monday-mail",              monday_mail_old_link, 0, 0},
 };
 /* clang-format on */
 

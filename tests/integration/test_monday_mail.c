@@ -542,6 +542,29 @@ START_TEST(test_late_report_lists_weeks_not_sent_by_deadline)
 }
 END_TEST
 
+/* Issue 10, item 16: the address older notifications carry (/monday-mail?...) answered 404;
+ * it now sends the browser to the team's page with that mail, which asks for a log-in first. */
+START_TEST(test_old_notification_link_redirects_to_the_teams_page)
+{
+    it_response *r = it_request("GET", "/monday-mail?facility=" IT_FACILITY_ENGEN "&week=2031-W20",
+                                NULL, NULL, NULL);
+    IT_ASSERT_STATUS(r, 303);
+    char *loc = it_header(r, "Location");
+    ck_assert_ptr_nonnull(loc);
+    ck_assert_str_eq(loc, "/#/received?facility=" IT_FACILITY_ENGEN "&week=2031-W20");
+    free(loc);
+    it_response_free(r);
+    /* anything else in the parameters is not copied into the address */
+    r = it_request("GET", "/monday-mail?facility=%22%3E%3Cscript%3E&week=2031-W20", NULL, NULL,
+                   NULL);
+    IT_ASSERT_STATUS(r, 303);
+    loc = it_header(r, "Location");
+    ck_assert_str_eq(loc, "/#/received");
+    free(loc);
+    it_response_free(r);
+}
+END_TEST
+
 int main(void)
 {
     smtp_port = free_port();
@@ -555,6 +578,7 @@ int main(void)
     tcase_set_timeout(tc, 90);
     tcase_add_test(tc, test_entries_hidden_from_team_until_sent);
     tcase_add_test(tc, test_send_puts_flagged_on_agenda_and_notifies_without_names);
+    tcase_add_test(tc, test_old_notification_link_redirects_to_the_teams_page);
     tcase_add_test(tc, test_failed_notification_is_not_sent_and_can_be_retried);
     tcase_add_test(tc, test_late_report_lists_weeks_not_sent_by_deadline);
     suite_add_tcase(s, tc);
