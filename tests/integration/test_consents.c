@@ -104,6 +104,8 @@ START_TEST(test_withdrawn_consent_hides_the_summary_at_once)
     IT_ASSERT_STATUS(r, 200);
     ck_assert(json_is_null(json_object_get(first_item(r), "summary")));
     ck_assert_str_eq(json_str(first_item(r), "summary_hidden_reason"), "no_consent");
+    ck_assert_str_eq(json_str(first_item(r), "summary_consent_state"), "none");
+    ck_assert(json_is_null(json_object_get(first_item(r), "summary_hidden_since")));
     it_response_free(r);
 
     /* the facility records the resident's consent */
@@ -132,6 +134,12 @@ START_TEST(test_withdrawn_consent_hides_the_summary_at_once)
     ck_assert_int_eq(json_array_size(json_object_get(r->json, "items")), 1);
     ck_assert(json_is_null(json_object_get(first_item(r), "summary")));
     ck_assert_str_eq(json_str(first_item(r), "summary_hidden_reason"), "no_consent");
+    /* ... and says it was withdrawn, and on which (Copenhagen) day */
+    ck_assert_str_eq(json_str(first_item(r), "summary_consent_state"), "withdrawn");
+    const char *since = json_str(first_item(r), "summary_hidden_since");
+    ck_assert_ptr_nonnull(since);
+    ck_assert_int_eq((int)strlen(since), 10);
+    ck_assert(since[4] == '-' && since[7] == '-');
     it_response_free(r);
     r = it_request("GET", counted, staff, NULL, NULL);
     IT_ASSERT_STATUS(r, 200);
