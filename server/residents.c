@@ -182,11 +182,12 @@ static const db_stmt resident_stmts[] = {
     {"residents_visible",
      "SELECT id, intensity FROM residents WHERE id = $1::uuid"},
     /* the F-ACT board: active residents in an intensive period, asking for a talk in this
-     * week's Monday mail, or admitted now; the latest shared summary as the caller may
-     * read it (row-level security on conversation_summaries decides) */
+     * week's Monday mail, or admitted now; the latest shared summary (kept on the resident,
+     * migration 0066) as the caller may read it (row-level security on conversation_summaries
+     * decides) */
     {"residents_board",
      "WITH page AS ("
-     "  SELECT " RESIDENT_COLUMNS " FROM residents r "
+     "  SELECT " RESIDENT_COLUMNS ", r.latest_summary_id FROM residents r "
      "  WHERE r.status = 'active' "
      "    AND ($1::text IS NULL OR (r.name, r.id) > ($1, $2::uuid)) "
      "    AND (r.intensity = 'intensive' "
@@ -204,8 +205,8 @@ static const db_stmt resident_stmts[] = {
      "LEFT JOIN LATERAL (SELECT c.changed_at, c.reason FROM intensity_changes c "
      "  WHERE c.resident_id = p.id ORDER BY c.changed_at DESC, c.id DESC LIMIT 1) ic ON true "
      "LEFT JOIN LATERAL (SELECT s.body, cv.occurred_at FROM conversation_summaries s "
-     "  JOIN conversations cv ON cv.id = s.conversation_id WHERE s.resident_id = p.id "
-     "  ORDER BY cv.occurred_at DESC, cv.id DESC LIMIT 1) ls ON true "
+     "  JOIN conversations cv ON cv.id = s.conversation_id "
+     "  WHERE s.conversation_id = p.latest_summary_id) ls ON true "
      "ORDER BY p.name, p.id"},
 };
 

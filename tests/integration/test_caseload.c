@@ -300,6 +300,83 @@ START_TEST(test_intensity_history_records_who_and_why)
 }
 END_TEST
 
+/* POSTs a held phone conversation of resident at when with a shared summary; its id. */
+static char *talk_with_summary(const char *token, const char *resident, const char *when,
+                               const char *summary)
+{
+    char body[600];
+    snprintf(body, sizeof body,
+             "{\"resident_id\": \"%s\", \"occurred_at\": \"%s\", \"kind\": \"phone\", "
+             "\"outcome\": \"held\", \"summary\": \"%s\"}",
+             resident, when, summary);
+    it_response *r = it_request("POST", "/api/conversations", token, body, NULL);
+    IT_ASSERT_STATUS(r, 201);
+    char *id = strdup(it_json_str(r, "id"));
+    it_response_free(r);
+    return id;
+}
+
+static const char *board_summary(const char *token, const char *resident, it_response **keep)
+{
+    *keep = it_request("GET", "/api/board?limit=200", token, NULL, NULL);
+    IT_ASSERT_STATUS(*keep, 200);
+    json_t *it = item_with_id(*keep, resident);
+    ck_assert_ptr_nonnull(it);
+    return json_str(it, "latest_summary");
+}
+
+/* The board's latest summary (kept on the resident, migration 0066) follows what is written:
+ * the newest by the conversation's time, not by when it was written; a withdrawn summary
+ * gives way to the one before; the facility reads it once the resident consents. */
+START_TEST(test_board_latest_summary_follows_the_record)
+{
+    char *clin = it_login("clinician@slagelse.demo");
+    char *staff = it_login("staff@engen.demo");
+    char *id = new_resident(clin);
+    char path[128];
+    snprintf(path, sizeof path, "/api/residents/%s/intensity", id);
+    it_response *r = it_request("POST", path, clin,
+                                "{\"level\": \"intensive\", \"reason\": \"Close follow-up\"}", NULL);
+    IT_ASSERT_STATUS(r, 201);
+    it_response_free(r);
+
+    it_response *b;
+    ck_assert_ptr_null(board_summary(clin, id, &b));
+    it_response_free(b);
+    free(talk_with_summary(clin, id, "2025-06-02T10:00:00+02:00", "First talk."));
+    char *second = talk_with_summary(clin, id, "2025-06-09T10:00:00+02:00", "Second talk.");
+    /* written last, but the oldest conversation */
+    free(talk_with_summary(clin, id, "2025-05-26T10:00:00+02:00", "Late entry."));
+    ck_assert_str_eq(board_summary(clin, id, &b), "Second talk.");
+    it_response_free(b);
+    /* the facility: not without consent */
+    ck_assert_ptr_null(board_summary(staff, id, &b));
+    it_response_free(b);
+
+    /* the second summary withdrawn by a correction: the first is the latest again */
+    snprintf(path, sizeof path, "/api/conversations/%s", second);
+    const char *h[] = {"If-Match: \"1\"", NULL};
+    r = it_request("PATCH", path, clin,
+                   "{\"reason\": \"Written in the wrong record\", \"summary\": null}", h);
+    IT_ASSERT_STATUS(r, 200);
+    it_response_free(r);
+    ck_assert_str_eq(board_summary(clin, id, &b), "First talk.");
+    it_response_free(b);
+
+    snprintf(path, sizeof path, "/api/residents/%s/consents", id);
+    r = it_request("POST", path, clin,
+                   "{\"kind\": \"share_summary_with_facility\", \"granted\": true}", NULL);
+    IT_ASSERT_STATUS(r, 201);
+    it_response_free(r);
+    ck_assert_str_eq(board_summary(staff, id, &b), "First talk.");
+    it_response_free(b);
+    free(second);
+    free(id);
+    free(staff);
+    free(clin);
+}
+END_TEST
+
 START_TEST(test_board_shows_intensive_residents_to_both_sides)
 {
     char *clin = it_login("clinician@slagelse.demo");
@@ -512,6 +589,7 @@ int main(void)
     tcase_add_test(tc, test_people_and_safety_risk);
     tcase_add_test(tc, test_intensity_history_records_who_and_why);
     tcase_add_test(tc, test_board_shows_intensive_residents_to_both_sides);
+    tcase_add_test(tc, test_board_latest_summary_follows_the_record);
     tcase_add_test(tc, test_caseload_filters_and_pages_hide_other_teams);
     tcase_add_test(tc, test_cursors_are_opaque_and_bound);
     suite_add_tcase(s, tc);

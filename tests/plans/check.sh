@@ -4,6 +4,7 @@
 #   - a sequential scan of conversations, admissions, audit_log (any partition) or users;
 #   - a PL/pgSQL function (other than a trigger) called below the root of a plan, i.e. once
 #     per row (a function at the root, such as a report, runs once per statement).
+#   - JIT compilation on for samspil_app (migration 0065: it cost more than the statements).
 # How: auto_explain logs the plan of every statement samspil_app runs (nested ones too, so the
 # statements inside report functions are seen), while tests/bench/pages.mjs walks the pages
 # against a server started here; the log is read afterwards. The settings are made for
@@ -45,6 +46,9 @@ trap cleanup EXIT
 n=$(owner -c 'SELECT count(*) FROM conversations')
 (( n >= 100000 )) || die "the database holds $n conversations: load region-shaped data first (./dev run --scale region)"
 [[ -r $PGLOG ]] || die "cannot read the cluster log $PGLOG"
+# JIT compilation cost 270-330 ms per board or report statement at region scale (0065)
+jit=$("$PSQL" -X -qtA "$DATABASE_URL" -c 'SHOW jit')
+[[ $jit == off ]] || die "JIT is $jit for samspil_app in this database (migration 0065 turns it off)"
 
 say "auto_explain for samspil_app in database $DB (every statement, nested ones too)"
 owner -c "ALTER ROLE samspil_app IN DATABASE \"$DB\" SET session_preload_libraries = 'auto_explain'" \

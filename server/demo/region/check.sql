@@ -521,8 +521,10 @@ SELECT 'audit', x.rule, x.bad
 INSERT INTO region_check
 SELECT 'residents', 'residents_facts_changed / monday_mails_share_talks: kept facts match the rows', count(*)
   FROM residents r JOIN resident_facts_now f ON f.resident_id = r.id
- WHERE (r.last_held_at, r.admission_from, r.admission_until, r.talk_shared_week)
-       IS DISTINCT FROM (f.last_held_at, f.admission_from, f.admission_until, f.talk_shared_week);
+ WHERE (r.last_held_at, r.admission_from, r.admission_until, r.talk_shared_week,
+        r.latest_summary_id)
+       IS DISTINCT FROM (f.last_held_at, f.admission_from, f.admission_until, f.talk_shared_week,
+                         f.latest_summary_id);
 -- migration 0064: the KIP status facts kept on the resident by a trigger
 INSERT INTO region_check
 SELECT 'residents', 'kip_versions_resident_kip: kept KIP facts match the newest version', count(*)
