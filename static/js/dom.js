@@ -106,8 +106,8 @@ function dateField(name, label, opts, id, hintId) {
   return h('div.field', { dataset: { field: name } },
     h('label', { for: id }, label, opts.required ? h('span.req', { 'aria-hidden': 'true' }, ' *') : null),
     hintId ? h('p.hint', { id: hintId }, opts.hint) : null,
-    h('p.hint.format', { id: fmtId }, `${L('Format', 'Format')}: ${L(fmt[0], fmt[1])}`),
-    shown, value);
+    shown, value,
+    h('p.hint.format', { id: fmtId }, `${L('Format', 'Format')}: ${L(fmt[0], fmt[1])}`));
 }
 
 /** The visible text field of a date or time field's hidden value (else the control itself). */
