@@ -753,8 +753,6 @@ static size_t pending_index(const http_server *s, const pending *p)
 
 /* Answers with a problem and starts draining: the client reads the answer, then sees the
  * connection close. */
-/* Answers with a problem and starts draining: the client reads the answer, then sees the
- * connection close. */
 static void edge_answer(http_server *s, pending *p, unsigned status, const char *code,
                         const char *field, const char *detail)
 {
@@ -774,6 +772,23 @@ static size_t pending_of_address(const http_server *s, const struct sockaddr_sto
         if (!s->pend[i]->closing && same_address(&s->pend[i]->addr, addr))
             n++;
     return n;
+}
+
+static void edge_readable(http_server *s, pending *p);
+
+/* Reads the heads that have arrived on addr's pending connections, so that they are handed
+ * over: a burst of new connections from one address (a proxy, an office behind one address,
+ * a benchmark) is accepted faster than the acceptor reads, and only the connections still
+ * unfinished after that count against the address's limit. */
+static void settle_address(http_server *s, const struct sockaddr_storage *addr)
+{
+    pending *mine[64];
+    size_t n = 0;
+    for (size_t i = 0; i < s->npend && n < sizeof mine / sizeof mine[0]; i++)
+        if (!s->pend[i]->closing && same_address(&s->pend[i]->addr, addr))
+            mine[n++] = s->pend[i];
+    for (size_t i = 0; i < n; i++)
+        edge_readable(s, mine[i]); /* a no-op for one already gone */
 }
 
 static unsigned mhd_connections(const http_server *s)
@@ -827,6 +842,8 @@ static void edge_accept(http_server *s)
             free(p);
             continue;
         }
+        if (pending_of_address(s, &ss) >= s->cfg.pending_per_address)
+            settle_address(s, &ss);
         bool crowded = pending_of_address(s, &ss) >= s->cfg.pending_per_address;
         s->pend[s->npend++] = p;
         if (crowded)

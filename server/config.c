@@ -81,7 +81,7 @@ bool config_load(app_config *cfg, bool require_secret)
     }
     cfg->jwt_issuer = env_or("JWT_ISSUER", "samspil");
     cfg->jwt_audience = env_or("JWT_AUDIENCE", "samspil");
-    unsigned long n;
+    unsigned long n = 0;
     ok &= env_uint("JWT_TTL_SECONDS", 8 * 3600, 60, 7 * 24 * 3600, &n);
     cfg->jwt_ttl_seconds = (long)n;
     /* shared computers at the facility: the browser app logs out after this many minutes
