@@ -359,6 +359,7 @@ static http_request *request_new(http_server *s, struct MHD_Connection *conn)
                         0, NI_NUMERICHOST) != 0)
             snprintf(req->client_addr, sizeof req->client_addr, "unknown");
     }
+    memcpy(req->peer_addr, req->client_addr, sizeof req->peer_addr);
     atomic_fetch_add(&s->in_flight, 1);
     return req;
 }
@@ -375,6 +376,44 @@ static bool same_address(const struct sockaddr_storage *a, const struct sockaddr
                       &((const struct sockaddr_in6 *)b)->sin6_addr,
                       sizeof(struct in6_addr)) == 0;
     return false;
+}
+
+/* ---- the client behind a trusted proxy ---- */
+
+#define XFF_MAX_LINES 16
+
+typedef struct xff_lines {
+    const char *v[XFF_MAX_LINES]; /* the right-most lines, in order */
+    size_t n;
+} xff_lines;
+
+static enum MHD_Result collect_xff(void *cls, enum MHD_ValueKind kind, const char *key,
+                                   const char *value)
+{
+    (void)kind;
+    xff_lines *x = cls;
+    if (key && strcasecmp(key, "X-Forwarded-For") == 0) {
+        /* more lines than a proxy chain writes: keep the right-most, which the trusted
+         * proxies appended */
+        if (x->n == XFF_MAX_LINES) {
+            memmove(x->v, x->v + 1, (XFF_MAX_LINES - 1) * sizeof x->v[0]);
+            x->n--;
+        }
+        x->v[x->n++] = value ? value : "";
+    }
+    return MHD_YES;
+}
+
+/* Once the head is whole: the client address is the peer's unless the peer is a trusted
+ * proxy, in which case X-Forwarded-For (all its lines, in order) is read from the right. */
+static void resolve_client(const http_server *s, http_request *req, struct MHD_Connection *conn)
+{
+    if (!netset_contains(s->cfg.trusted_proxies, req->peer_addr))
+        return;
+    xff_lines x = {0};
+    MHD_get_connection_values(conn, MHD_HEADER_KIND, collect_xff, &x);
+    netset_client_address(s->cfg.trusted_proxies, req->peer_addr, x.v, x.n, req->client_addr,
+                          sizeof req->client_addr);
 }
 
 /* ---- deadlines of the connections libmicrohttpd holds ---- */
@@ -598,6 +637,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                     MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Transfer-Encoding");
         watch_set(s, conn, body ? WATCH_BODY : WATCH_BUSY,
                   req->body_started + (double)s->cfg.head_timeout_s);
+        resolve_client(s, req, conn);
         check_headers(s, req, conn);
         if (req->early_status && !req->answered) {
             req->answered = true;

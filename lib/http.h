@@ -13,6 +13,7 @@
 #include <stddef.h>
 
 #include "arena.h"
+#include "netset.h"
 
 #define HTTP_MAX_PARAMS 4
 
@@ -28,7 +29,9 @@ typedef struct http_request {
     const char *method;      /* "GET", ... */
     const char *path;        /* decoded path without query string */
     char request_id[33];     /* random hex id, echoed as X-Request-Id */
-    char client_addr[64];    /* numeric peer address */
+    char client_addr[64];    /* numeric client address: the peer's, or the one a trusted
+                                proxy forwarded (X-Forwarded-For); limits and audit use it */
+    char peer_addr[64];      /* numeric address of the socket's other end */
     const char *body;        /* request body, NUL-terminated, or NULL */
     size_t body_len;
     const char *route;       /* matched route pattern, for logs and metrics */
@@ -77,6 +80,8 @@ typedef struct http_config {
     bool keep_alive;                   /* false: one request per connection (every head is
                                           checked by head_check before libmicrohttpd) */
     bool hsts;                         /* served over https: Strict-Transport-Security */
+    const netset *trusted_proxies;     /* borrowed; peers whose X-Forwarded-For is believed
+                                          (NULL or empty: none) */
     http_dispatch_fn dispatch;         /* called once per request with the full body */
     http_complete_fn complete;         /* called when the response was sent (or failed) */
     void *cls;                         /* passed to dispatch and complete */

@@ -128,6 +128,14 @@ bool config_load(app_config *cfg, bool require_secret)
     cfg->migrations_dir = env_or("MIGRATIONS_DIR", "./migrations");
     cfg->static_dir = env_or("STATIC_DIR", "./static");
     cfg->smtp_url = env_or("SMTP_URL", NULL);
+    /* proxies in front (HAProxy): only their X-Forwarded-For names the client */
+    char err[160];
+    cfg->trusted_proxies = netset_parse(env_or("TRUSTED_PROXIES", ""), err, sizeof err);
+    if (!cfg->trusted_proxies) {
+        fprintf(stderr, "config: TRUSTED_PROXIES: %s (comma-separated addresses or CIDRs)\n",
+                err);
+        ok = false;
+    }
 
     static char origin[128];
     snprintf(origin, sizeof origin, "http://127.0.0.1:%u", cfg->port);
@@ -140,4 +148,6 @@ void config_free(app_config *cfg)
 {
     free(cfg->oidc_public_pem);
     cfg->oidc_public_pem = NULL;
+    netset_free(cfg->trusted_proxies);
+    cfg->trusted_proxies = NULL;
 }

@@ -8,6 +8,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "netset.h"
+
 typedef struct app_config {
     const char *database_url;         /* application role */
     const char *database_migrate_url; /* owner role, for migrations */
@@ -36,6 +38,7 @@ typedef struct app_config {
     bool keep_alive;                  /* KEEP_ALIVE=1: more than one request per connection */
     unsigned header_timeout_s;        /* a request head must be whole within this */
     const char *smtp_url;
+    netset *trusted_proxies;          /* TRUSTED_PROXIES: peers whose X-Forwarded-For counts */
 } app_config;
 
 /* Reads the environment into *cfg. Returns false and prints every problem when a

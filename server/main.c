@@ -244,6 +244,7 @@ static int cmd_serve(bool migrate_first)
         .head_timeout_s = cfg->header_timeout_s,
         .keep_alive = cfg->keep_alive,
         .hsts = cfg->cookie_secure,
+        .trusted_proxies = cfg->trusted_proxies,
         .dispatch = routes_dispatch,
         .complete = routes_complete,
     };

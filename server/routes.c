@@ -236,6 +236,8 @@ void routes_complete(http_request *req, void *cls)
                           "route", req->route ? req->route : "unmatched", "status",
                           (int)req->status, "duration_ms", (double)(long)(dur * 1e6) / 1000.0, "user_id",
                           req->user_id, "client", req->client_addr);
+    if (strcmp(req->peer_addr, req->client_addr) != 0) /* forwarded by a trusted proxy */
+        json_object_set_new(o, "peer", json_string(req->peer_addr));
     char *line = json_dumps(o, JSON_COMPACT);
     if (line) {
         fputs(line, stdout);
