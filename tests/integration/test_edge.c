@@ -401,6 +401,30 @@ static void probe_during(attack *a, double seconds, int *probes, double *worst)
             close(a->fds[i]);
 }
 
+/* A burst of connections from one address, each sending its request at once (a proxy, an
+ * office behind one address, wrk -c64): every one is answered, none refused as unfinished. */
+START_TEST(test_burst_from_one_address_is_served)
+{
+    enum { BURST = 120 };
+    int fd[BURST];
+    const char *req = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+    for (int i = 0; i < BURST; i++) {
+        fd[i] = it_raw_connect();
+        ck_assert_int_ge(fd[i], 0);
+        ck_assert(it_raw_send(fd[i], req, strlen(req)));
+    }
+    int ok = 0;
+    for (int i = 0; i < BURST; i++) {
+        it_response *r = it_raw_read(fd[i], 5000);
+        ck_assert_msg(r->status == 200, "connection %d of the burst: status %ld", i, r->status);
+        ok++;
+        it_response_free(r);
+        close(fd[i]);
+    }
+    ck_assert_int_eq(ok, BURST);
+}
+END_TEST
+
 START_TEST(test_slow_heads_from_a_few_addresses)
 {
     static attack a;
@@ -502,6 +526,7 @@ int main(void)
     tcase_add_test(tc, test_control_characters);
     tcase_add_test(tc, test_library_errors_are_problems);
     tcase_add_test(tc, test_deadlines_answer_408);
+    tcase_add_test(tc, test_burst_from_one_address_is_served);
     tcase_add_test(tc, test_slow_heads_from_a_few_addresses);
     tcase_add_test(tc, test_slow_bodies_from_a_few_addresses);
     suite_add_tcase(s, tc);
