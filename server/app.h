@@ -39,9 +39,6 @@ typedef struct app_state {
     db_pool *pool;
     metrics *metrics;
     ratelimit *requests;       /* per client address */
-    ratelimit *login_pair;     /* failed log-ins per account and address: refused at the limit */
-    ratelimit *login_address;  /* failed log-ins per address, any account: refused at the limit */
-    ratelimit *login_account;  /* failed log-ins per account, any address: answers slowed */
     ttlcache *oidc_cache;      /* verified external tokens -> identity */
     token_hs_config hs;
     token_rs_config rs;

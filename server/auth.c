@@ -23,6 +23,11 @@ static const db_stmt auth_stmts[] = {
      "SELECT lower($1::text) AS account, a.id, a.name, a.role, a.org_id, a.active, "
      "  a.password_hash, a.session_version "
      "FROM (SELECT 1) one LEFT JOIN auth_lookup($1::text) a ON true"},
+    /* The shared log-in limits (migration 0067): keys as built in login_keys(). */
+    {"login_state", "SELECT retry_after, account_failures "
+                    "FROM login_state($1, $2, $3, $4::integer, $5::integer, $6::integer)"},
+    {"login_failed", "SELECT login_failed($1, $2, $3, $4::integer)"},
+    {"login_succeeded", "SELECT login_succeeded($1, $2)"},
     {"auth_me",
      "SELECT u.id, u.email, u.name, u.role, u.org_id, o.name AS org_name, o.kind AS org_kind "
      "FROM users u JOIN organizations o ON o.id = u.org_id WHERE u.id = app_user_id()"},
@@ -41,8 +46,33 @@ static void unauthorized(http_request *req, const char *code, const char *detail
     problem_send(req, 401, code, NULL, detail);
 }
 
+/* Failed log-ins are counted within this window (the keys expire after it). */
+#define LOGIN_WINDOW_TEXT "900"
+
+/* The keys of one log-in's limits (see auth_login) and what the database knows of them. */
+typedef struct login_limits {
+    char account_key[40], pair_key[120], addr_key[80];
+    unsigned retry;    /* > 0: refused for this many seconds */
+    unsigned failures; /* the account's failures from anywhere */
+} login_limits;
+
+/* The account keyed by the address as the database compares it, hashed to a fixed length
+ * (no typed address is stored), with and without the client address; and the address. */
+static void login_keys(login_limits *k, const char *account, const char *client_addr)
+{
+    unsigned char digest[16];
+    char hex[33];
+    crypto_generichash(digest, sizeof digest, (const unsigned char *)account, strlen(account),
+                       NULL, 0);
+    sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
+    snprintf(k->account_key, sizeof k->account_key, "a:%s", hex);
+    snprintf(k->pair_key, sizeof k->pair_key, "p:%s:%s", hex, client_addr);
+    snprintf(k->addr_key, sizeof k->addr_key, "ip:%s", client_addr);
+}
+
 typedef struct lookup_ctx {
     const char *email;
+    login_limits *limits; /* not NULL: also read the log-in limits of the account */
     bool found, active;
     char account[1024]; /* lower(email) by the database's rules, found or not */
     char id[40], name[201], role[32], org[40], hash[256];
@@ -70,18 +100,65 @@ static db_outcome lookup_tx(app_call *c)
         l->active = db_get(r, 0, "active")[0] == 't';
         l->sv = strtol(db_get(r, 0, "session_version"), NULL, 10);
     }
+    if (l->limits) {
+        login_limits *k = l->limits;
+        login_keys(k, l->account, c->req->client_addr);
+        char max_pair[16], max_addr[16];
+        snprintf(max_pair, sizeof max_pair, "%u", app.cfg.login_max_failures);
+        snprintf(max_addr, sizeof max_addr, "%u", app.cfg.login_max_failures_per_address);
+        const char *lp[] = {k->pair_key, k->addr_key, k->account_key, LOGIN_WINDOW_TEXT,
+                            max_pair, max_addr};
+        PGresult *s = app_exec(c, "login_state", 6, lp);
+        if (!s)
+            return DB_ROLLBACK;
+        if (db_rows(s) != 1)
+            return app_fail(c, 500, "internal", "The log-in limits could not be read.", NULL);
+        k->retry = (unsigned)strtoul(db_get(s, 0, "retry_after"), NULL, 10);
+        k->failures = (unsigned)strtoul(db_get(s, 0, "account_failures"), NULL, 10);
+    }
     app_reply(c, 204, NULL); /* nothing to send: the caller goes on */
     return DB_COMMIT;
+}
+
+/* Runs fn, which replies 204 when it has nothing to send; false (with a reply sent) when it
+ * or the database failed. */
+static bool run_quietly(http_request *req, app_fn fn, void *ctx)
+{
+    app_run(req, fn, ctx, 0);
+    if (req->status != 204) /* app_run replies 204 for an empty success */
+        return false;
+    req->status = 0;
+    return true;
 }
 
 /* Runs the account look-up; false (with a reply sent) when the database failed. */
 static bool lookup_account(http_request *req, lookup_ctx *l)
 {
-    app_run(req, lookup_tx, l, 0);
-    if (req->status != 204) /* app_run replies 204 for an empty success */
-        return false;
-    req->status = 0;
-    return true;
+    return run_quietly(req, lookup_tx, l);
+}
+
+typedef struct outcome_ctx {
+    const login_limits *limits;
+    bool ok;
+} outcome_ctx;
+
+/* Counts a failed log-in on all three keys, or forgets the account's failures. */
+static db_outcome login_outcome_tx(app_call *c)
+{
+    const outcome_ctx *o = c->ctx;
+    const login_limits *k = o->limits;
+    PGresult *r;
+    if (o->ok) {
+        const char *p[] = {k->pair_key, k->account_key};
+        r = app_exec(c, "login_succeeded", 2, p);
+    } else {
+        const char *p[] = {k->pair_key, k->addr_key, k->account_key, LOGIN_WINDOW_TEXT};
+        r = app_exec(c, "login_failed", 4, p);
+    }
+    if (!r)
+        return DB_ROLLBACK;
+    app_reply(c, 204, NULL);
+    return DB_COMMIT;
 }
 
 /* External provider tokens: verified once, then cached with the mapped account until exp. */
@@ -193,54 +270,41 @@ void auth_login(http_request *req)
     if (!body)
         return;
     const char *password = json_str(body, "password");
-    lookup_ctx l = {.email = json_str(body, "email")};
+    login_limits limits = {0};
+    lookup_ctx l = {.email = json_str(body, "email"), .limits = &limits};
     if (!lookup_account(req, &l))
         return;
 
     /* Failed log-ins count per account (keyed by the address as the database compares it, so
      * no other spelling gets around it and unknown accounts count the same way, hashed to a
-     * fixed length), per account and client address, and per client address.
+     * fixed length), per account and client address, and per client address, in the
+     * database (0067), so every server behind the proxy counts the same failures:
      *   - account and address: refused (429) at LOGIN_MAX_FAILURES within 15 minutes;
      *   - address, any account: refused at LOGIN_MAX_FAILURES_PER_ADDRESS (spraying);
      *   - account, any address: never refused, so nobody who lacks the password can keep its
      *     owner out; past LOGIN_MAX_FAILURES every answer about the account (right or
      *     wrong) is held back, 1 s and doubling with each failure up to 30 s, so guessing
      *     from many addresses stays slow. The answer waits without holding a worker. */
-    unsigned char digest[16];
-    char digest_hex[33], account_key[40], pair_key[120], addr_key[80];
-    crypto_generichash(digest, sizeof digest, (const unsigned char *)l.account,
-                       strlen(l.account), NULL, 0);
-    sodium_bin2hex(digest_hex, sizeof digest_hex, digest, sizeof digest);
-    snprintf(account_key, sizeof account_key, "a:%s", digest_hex);
-    snprintf(pair_key, sizeof pair_key, "p:%s:%s", digest_hex, req->client_addr);
-    snprintf(addr_key, sizeof addr_key, "ip:%s", req->client_addr);
-    long now = (long)time(NULL);
-    unsigned retry = 0;
-    if (ratelimit_blocked(app.login_pair, pair_key, now, &retry) ||
-        ratelimit_blocked(app.login_address, addr_key, now, &retry)) {
-        too_many(req, retry);
+    if (limits.retry) {
+        too_many(req, limits.retry);
         return;
     }
-    unsigned failures = ratelimit_count(app.login_account, account_key, now);
-    if (failures >= app.cfg.login_max_failures) {
-        unsigned over = failures - app.cfg.login_max_failures;
+    if (limits.failures >= app.cfg.login_max_failures) {
+        unsigned over = limits.failures - app.cfg.login_max_failures;
         http_delay(req, over >= 5 ? 30.0 : (double)(1u << over));
     }
 
-    /* The same Argon2id work whether or not the account exists. */
+    /* The same Argon2id work whether or not the account exists (outside any transaction). */
     const char *hash = l.found && l.hash[0] ? l.hash : app.dummy_hash;
     bool ok = crypto_pwhash_str_verify(hash, password, strlen(password)) == 0;
     ok = ok && l.found && l.active && l.hash[0];
+    outcome_ctx outcome = {.limits = &limits, .ok = ok};
+    if (!run_quietly(req, login_outcome_tx, &outcome))
+        return;
     if (!ok) {
-        ratelimit_hit(app.login_pair, pair_key, now, NULL);
-        ratelimit_hit(app.login_address, addr_key, now, NULL);
-        ratelimit_hit(app.login_account, account_key, now, NULL);
         unauthorized(req, "invalid-credentials", "The e-mail or password is not correct.");
         return;
     }
-    ratelimit_reset(app.login_pair, pair_key);
-    ratelimit_reset(app.login_account, account_key);
-
     char *token = NULL;
     long exp = 0;
     if (token_issue_hs256(&app.hs, l.id, l.role, l.org, l.sv, time(NULL), &token, &exp) != 0) {

@@ -145,23 +145,16 @@ static bool app_init(void)
         return false;
     app.metrics = metrics_new();
     app.requests = ratelimit_new(cfg->rate_limit_per_minute, 60, 65536);
-    app.login_pair = ratelimit_new(cfg->login_max_failures, 15 * 60, 65536);
-    app.login_address = ratelimit_new(cfg->login_max_failures_per_address, 15 * 60, 65536);
-    app.login_account = ratelimit_new(1000000, 15 * 60, 65536);
     app.oidc_cache = ttlcache_new(4096);
     routes_register_statements();
     app.pool = db_pool_new(cfg->database_url, cfg->db_pool_size);
-    return app.metrics && app.requests && app.login_pair && app.login_address &&
-           app.login_account && app.oidc_cache && app.pool;
+    return app.metrics && app.requests && app.oidc_cache && app.pool;
 }
 
 static void app_shutdown(void)
 {
     db_pool_free(app.pool);
     ttlcache_free(app.oidc_cache);
-    ratelimit_free(app.login_account);
-    ratelimit_free(app.login_address);
-    ratelimit_free(app.login_pair);
     ratelimit_free(app.requests);
     metrics_free(app.metrics);
     free(app.expected_migrations);

@@ -58,14 +58,23 @@ int it_server_pid(void)
     return (int)server_pid;
 }
 
-void it_server_start(const char *const *extra_env)
+struct it_server {
+    pid_t pid;
+    char url[64];
+};
+
+static const char *current_url = base_url; /* where it_request sends: it_use_server */
+
+/* Forks and execs `samspil serve` on a free port with extra_env; waits for /healthz. */
+static void spawn_server(pid_t *pid_out, char *url, size_t url_len,
+                         const char *const *extra_env)
 {
     const char *bin = env_required("SAMSPIL_BIN");
     const char *src = env_required("SAMSPIL_SOURCE_DIR");
     env_required("DATABASE_URL");
     env_required("JWT_SECRET");
     int port = free_port();
-    snprintf(base_url, sizeof base_url, "http://127.0.0.1:%d", port);
+    snprintf(url, url_len, "http://127.0.0.1:%d", port);
     curl_global_init(CURL_GLOBAL_DEFAULT);
 
     pid_t pid = fork();
@@ -77,7 +86,7 @@ void it_server_start(const char *const *extra_env)
         char buf[64];
         snprintf(buf, sizeof buf, "%d", port);
         setenv("PORT", buf, 1);
-        setenv("PUBLIC_ORIGIN", base_url, 1);
+        setenv("PUBLIC_ORIGIN", url, 1);
         char dir[1024];
         snprintf(dir, sizeof dir, "%s/migrations", src);
         setenv("MIGRATIONS_DIR", dir, 1);
@@ -94,13 +103,17 @@ void it_server_start(const char *const *extra_env)
         perror("it: exec");
         _exit(127);
     }
-    server_pid = pid;
+    *pid_out = pid;
+    const char *before = current_url;
+    current_url = url;
     for (int i = 0; i < 300; i++) {
         it_response *r = it_request("GET", "/healthz", NULL, NULL, NULL);
         long st = r->status;
         it_response_free(r);
-        if (st == 200)
+        if (st == 200) {
+            current_url = before;
             return;
+        }
         int status;
         if (waitpid(pid, &status, WNOHANG) == pid) {
             fprintf(stderr, "it: the server exited during start-up (status %d)\n", status);
@@ -114,17 +127,67 @@ void it_server_start(const char *const *extra_env)
     exit(2);
 }
 
+static int stop_pid(pid_t pid)
+{
+    kill(pid, SIGTERM);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    if (WIFEXITED(status))
+        return WEXITSTATUS(status);
+    return 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+}
+
+/* Failed log-ins are kept in the database (0067) and would outlive the test binary that
+ * made them: each binary starts as a fresh server did when they were kept in memory. */
+static void forget_login_failures(void)
+{
+    PGconn *c = it_db_owner();
+    PGresult *r = PQexec(c, "DO $$ BEGIN IF to_regclass('login_failures') IS NOT NULL THEN "
+                            "DELETE FROM login_failures; END IF; END $$");
+    if (PQresultStatus(r) != PGRES_COMMAND_OK)
+        fprintf(stderr, "it: cannot clear login_failures: %s", PQerrorMessage(c));
+    PQclear(r);
+    PQfinish(c);
+}
+
+void it_server_start(const char *const *extra_env)
+{
+    forget_login_failures();
+    spawn_server(&server_pid, base_url, sizeof base_url, extra_env);
+}
+
+it_server *it_server_start_another(const char *const *extra_env)
+{
+    it_server *s = calloc(1, sizeof *s);
+    if (!s)
+        abort();
+    spawn_server(&s->pid, s->url, sizeof s->url, extra_env);
+    return s;
+}
+
+void it_use_server(const it_server *s)
+{
+    current_url = s ? s->url : base_url;
+}
+
+int it_server_stop_another(it_server *s)
+{
+    if (!s)
+        return -1;
+    if (current_url == s->url)
+        current_url = base_url;
+    int rc = stop_pid(s->pid);
+    free(s);
+    return rc;
+}
+
 int it_server_stop(void)
 {
     if (server_pid <= 0)
         return -1;
-    kill(server_pid, SIGTERM);
-    int status = 0;
-    waitpid(server_pid, &status, 0);
+    int rc = stop_pid(server_pid);
     server_pid = 0;
-    if (WIFEXITED(status))
-        return WEXITSTATUS(status);
-    return 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+    return rc;
 }
 
 typedef struct buf {
@@ -189,7 +252,7 @@ it_response *it_client_request(it_client *cl, const char *method, const char *pa
     CURL *c = cl->curl;
     curl_easy_reset(c);
     char url[2048];
-    snprintf(url, sizeof url, "%s%s", base_url, path);
+    snprintf(url, sizeof url, "%s%s", current_url, path);
     buf b = {0}, h = {0};
     struct curl_slist *hl = NULL;
     bool has_ct = false;

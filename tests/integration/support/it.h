@@ -21,11 +21,20 @@ typedef struct it_response {
 } it_response;
 
 /* Starts the server on a free port (extra_env: "NAME=value" strings, NULL-terminated, may be
- * NULL) and waits until /healthz answers. Aborts the test run when it does not start. */
+ * NULL) and waits until /healthz answers. Aborts the test run when it does not start. The
+ * failed log-ins earlier test binaries left in the database are forgotten first. */
 void it_server_start(const char *const *extra_env);
 /* SIGTERM, wait; returns the exit status (or 128+signal). */
 int it_server_stop(void);
-/* The running server's pid and base URL ("http://127.0.0.1:PORT"). */
+/* Another server process on the same database and a port of its own (for what servers
+ * must share), started like the first; it_use_server sends this process's requests to it
+ * (NULL: back to the first). Stopped (SIGTERM, waited for; its exit status returned, the
+ * handle freed) by it_server_stop_another. */
+typedef struct it_server it_server;
+it_server *it_server_start_another(const char *const *extra_env);
+void it_use_server(const it_server *s);
+int it_server_stop_another(it_server *s);
+/* The running (first) server's pid and base URL ("http://127.0.0.1:PORT"). */
 int it_server_pid(void);
 const char *it_base_url(void);
 
