@@ -3,8 +3,9 @@
 # servers on one database, with a self-signed certificate made here. Checks: requests through
 # TLS work, with HSTS; plain HTTP is redirected; both servers get requests; the client's
 # address (the test connects from 127.0.0.7) arrives in the audit log and the access log,
-# and an X-Forwarded-For the client wrote itself does not; stopping one server (SIGTERM)
-# fails no request; the proxy's own metrics answer.
+# and an X-Forwarded-For the client wrote itself does not; the servers' /metrics is not
+# served to the public; stopping one server (SIGTERM) fails no request; the proxy's own
+# metrics answer.
 # Usage: SAMSPIL_BIN=build-test/samspil tests/ops/haproxy.sh (./dev test runs it).
 set -euo pipefail
 OPS_NAME=haproxy
@@ -58,12 +59,15 @@ done
 [[ $up == 2 ]] || { tail -n 20 "$OPS_WORK/haproxy.log" >&2; ops_die "the servers did not come up behind the proxy"; }
 ops_say "two servers behind HAProxy on $ORIGIN ($((SECONDS - STARTED))s)"
 
-# TLS, HSTS, the redirect
+# TLS, HSTS, the redirect; the servers' metrics not public
 HEADERS=$(https -D - -o /dev/null "$ORIGIN/healthz")
 grep -q '^HTTP/[0-9.]* 200' <<<"$HEADERS" || ops_die "GET /healthz over TLS: $HEADERS"
 grep -qi '^strict-transport-security: max-age=31536000' <<<"$HEADERS" || ops_die "no HSTS header: $HEADERS"
 REDIRECT=$(curl -sS -o /dev/null -w '%{http_code} %{redirect_url}' "http://127.0.0.1:$HTTP_PORT/api/me")
 [[ $REDIRECT == "301 https://"* ]] || ops_die "plain HTTP was not redirected to HTTPS: $REDIRECT"
+[[ $(status_of "$ORIGIN/metrics") == 404 ]] || ops_die "the servers' /metrics is reachable through the proxy"
+[[ $(curl -sS -o /dev/null -w '%{http_code}' "http://127.0.0.1:$P1/metrics") == 200 ]] ||
+  ops_die "a server's own /metrics does not answer"
 if curl -sS -o /dev/null "$ORIGIN/healthz" 2>/dev/null; then
   ops_die "a client that does not trust the certificate was not refused"
 fi
