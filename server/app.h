@@ -8,6 +8,7 @@
 #define SAMSPIL_APP_H
 
 #include <jansson.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 
 #include "config.h"
@@ -39,6 +40,7 @@ typedef struct app_state {
     db_pool *pool;
     metrics *metrics;
     ratelimit *requests;       /* per client address */
+    atomic_bool draining;      /* SIGTERM received, DRAIN_SECONDS running: /readyz says 503 */
     ttlcache *oidc_cache;      /* verified external tokens -> identity */
     token_hs_config hs;
     token_rs_config rs;

@@ -125,6 +125,10 @@ bool config_load(app_config *cfg, bool require_secret)
     cfg->keep_alive = n == 1;
     ok &= env_uint("HEADER_TIMEOUT_SECONDS", 10, 1, 300, &n);
     cfg->header_timeout_s = (unsigned)n;
+    /* behind a load balancer: keep serving, but answer /readyz 503, until its health check
+     * has taken this server out (more than fall x inter), then stop accepting */
+    ok &= env_uint("DRAIN_SECONDS", 0, 0, 120, &n);
+    cfg->drain_seconds = (unsigned)n;
     cfg->migrations_dir = env_or("MIGRATIONS_DIR", "./migrations");
     cfg->static_dir = env_or("STATIC_DIR", "./static");
     cfg->smtp_url = env_or("SMTP_URL", NULL);

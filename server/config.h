@@ -37,6 +37,7 @@ typedef struct app_config {
     unsigned login_max_failures_per_address; /* per address, any account */
     bool keep_alive;                  /* KEEP_ALIVE=1: more than one request per connection */
     unsigned header_timeout_s;        /* a request head must be whole within this */
+    unsigned drain_seconds;           /* after SIGTERM: /readyz 503 this long before stopping */
     const char *smtp_url;
     netset *trusted_proxies;          /* TRUSTED_PROXIES: peers whose X-Forwarded-For counts */
 } app_config;

@@ -49,7 +49,10 @@ void health_ready(http_request *req)
     ready_ctx rc = {0};
     db_status st = db_run(app.pool, NULL, ready_tx, &rc, NULL);
     http_add_header(req, "Cache-Control", "no-store");
-    if (st != DB_OK) {
+    if (atomic_load(&app.draining)) {
+        problem_send(req, 503, "shutting-down", NULL,
+                     "This server is stopping; the load balancer should send requests elsewhere.");
+    } else if (st != DB_OK) {
         problem_send(req, 503, "database-unavailable", NULL, "The database cannot be reached.");
     } else if (!rc.applied || strcmp(rc.applied, app.expected_migrations) != 0) {
         problem_send(req, 503, "schema-mismatch", NULL,

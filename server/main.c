@@ -250,6 +250,19 @@ static int cmd_serve(bool migrate_first)
             cfg->bind_address, http_server_port(srv), cfg->worker_threads, cfg->db_pool_size);
     int sig = 0;
     sigwait(&sigs, &sig);
+    if (cfg->drain_seconds) {
+        /* lame duck: still serving, but not ready, so the proxy's health check takes this
+         * server out before it stops accepting (no request is refused on the way); a second
+         * signal cuts it short */
+        atomic_store(&app.draining, true);
+        fprintf(stderr,
+                "{\"level\":\"info\",\"msg\":\"draining\",\"signal\":%d,\"seconds\":%u}\n",
+                sig, cfg->drain_seconds);
+        struct timespec ts = {.tv_sec = (time_t)cfg->drain_seconds};
+        if (sigtimedwait(&sigs, NULL, &ts) > 0)
+            fputs("{\"level\":\"info\",\"msg\":\"second signal: not draining further\"}\n",
+                  stderr);
+    }
     fprintf(stderr, "{\"level\":\"info\",\"msg\":\"shutting down\",\"signal\":%d}\n", sig);
     http_server_stop(srv);
     fputs("{\"level\":\"info\",\"msg\":\"stopped\"}\n", stderr);
