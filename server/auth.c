@@ -2,7 +2,8 @@
  * auth: sessions. Log-in with e-mail and password (Argon2id, rate-limited,
  * the same answer and the same work for unknown accounts), the HS256 token in
  * the Authorization header or an HttpOnly cookie, external RS256 tokens from
- * an OIDC provider mapped to a local account, log-out and /api/me.
+ * an OIDC provider mapped to a local account, log-out and /api/me. The browser log-in
+ * with a provider is in oidc_login.c; it ends in auth_start_session like a password log-in.
  */
 #include <sodium.h>
 #include <stdio.h>
@@ -305,6 +306,15 @@ void auth_login(http_request *req)
         unauthorized(req, "invalid-credentials", "The e-mail or password is not correct.");
         return;
     }
+    if (!oidc_password_login_allowed(l.org)) {
+        /* the organisation logs in with its identity provider only (the password was right,
+         * so this tells nothing to someone who lacks it) */
+        problem_send(req, 403, "password-login-disabled", NULL,
+                     "Your organisation logs in with its own identity provider; use the "
+                     "button for it on the log-in page.");
+        return;
+    }
+
     char *token = NULL;
     long exp = 0;
     if (token_issue_hs256(&app.hs, l.id, l.role, l.org, l.sv, time(NULL), &token, &exp) != 0) {
@@ -323,6 +333,35 @@ void auth_login(http_request *req)
     http_reply_json(req, 200, out);
 }
 
+bool auth_find_account(http_request *req, const char *email, auth_account *out)
+{
+    memset(out, 0, sizeof *out);
+    lookup_ctx l = {.email = email};
+    if (!lookup_account(req, &l))
+        return false;
+    out->found = l.found;
+    out->active = l.active;
+    snprintf(out->id, sizeof out->id, "%s", l.id);
+    snprintf(out->name, sizeof out->name, "%s", l.name);
+    snprintf(out->role, sizeof out->role, "%s", l.role);
+    snprintf(out->org_id, sizeof out->org_id, "%s", l.org);
+    out->sv = l.sv;
+    return true;
+}
+
+bool auth_start_session(http_request *req, const auth_account *a)
+{
+    char *token = NULL;
+    if (token_issue_hs256(&app.hs, a->id, a->role, a->org_id, a->sv, time(NULL), &token,
+                          NULL) != 0)
+        return false;
+    cookie(req, token, app.cfg.jwt_ttl_seconds);
+    sodium_memzero(token, strlen(token));
+    free(token);
+    req->user_id = arena_strdup(req->arena, a->id);
+    return true;
+}
+
 bool auth_by_cookie(http_request *req)
 {
     return !http_header(req, "Authorization") && http_cookie(req, SESSION_COOKIE);
@@ -331,6 +370,12 @@ bool auth_by_cookie(http_request *req)
 void auth_logout(http_request *req)
 {
     cookie(req, "", 0);
+    /* after a provider's log-in: its log-out too (RP-initiated), which the page follows */
+    const char *end_session = oidc_logout_redirect(req);
+    if (end_session) {
+        http_reply_json(req, 200, json_pack("{s:s}", "redirect", end_session));
+        return;
+    }
     http_reply(req, 204, NULL, NULL, 0);
 }
 

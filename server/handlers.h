@@ -15,6 +15,29 @@ bool auth_by_cookie(http_request *req);
 void auth_login(http_request *req);
 void auth_logout(http_request *req);
 void auth_me(http_request *req);
+/* A local account, as the log-in sees it. */
+typedef struct auth_account {
+    bool found, active;
+    char id[40], name[201], role[32], org_id[40];
+    long sv; /* session version */
+} auth_account;
+/* Looks up the account of an e-mail address (compared as the database lower-cases it).
+ * false when the database failed (a problem reply is set). */
+bool auth_find_account(http_request *req, const char *email, auth_account *out);
+/* Issues the session token for an active account and sets the session cookie. */
+bool auth_start_session(http_request *req, const auth_account *a);
+
+/* oidc_login.c: log-in with an organisation's OpenID provider */
+bool oidc_login_init(void);     /* reads OIDC_PROVIDERS etc.; false (printed) when invalid */
+void oidc_login_shutdown(void);
+void oidc_login_register(void);
+bool oidc_password_login_allowed(const char *org_id);
+/* After a provider log-in: the provider's end-session URL for the log-out (and the cookie
+ * that remembered it cleared), else NULL. Arena string. */
+const char *oidc_logout_redirect(http_request *req);
+void oidc_providers_list(http_request *req);
+void oidc_login_start(http_request *req);
+void oidc_login_callback(http_request *req);
 
 /* organizations.c */
 void organizations_register(void);

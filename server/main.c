@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "app.h"
+#include "handlers.h"
 #include "migrate.h"
 #include "cursor.h"
 #include "routes.h"
@@ -146,6 +147,8 @@ static bool app_init(void)
     app.metrics = metrics_new();
     app.requests = ratelimit_new(cfg->rate_limit_per_minute, 60, 65536);
     app.oidc_cache = ttlcache_new(4096);
+    if (!oidc_login_init())
+        return false;
     routes_register_statements();
     app.pool = db_pool_new(cfg->database_url, cfg->db_pool_size);
     return app.metrics && app.requests && app.oidc_cache && app.pool;
@@ -154,6 +157,7 @@ static bool app_init(void)
 static void app_shutdown(void)
 {
     db_pool_free(app.pool);
+    oidc_login_shutdown();
     ttlcache_free(app.oidc_cache);
     ratelimit_free(app.requests);
     metrics_free(app.metrics);
@@ -194,7 +198,7 @@ static int cmd_serve(bool migrate_first)
         return 1;
     }
     if (!app_init()) {
-        fputs("serve: out of memory during start-up\n", stderr);
+        fputs("serve: start-up failed (a setting above, or out of memory)\n", stderr);
         return 1;
     }
     db_error err;

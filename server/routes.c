@@ -24,6 +24,10 @@ static const route routes[] = {
     {"POST",  "/api/auth/login",          auth_login,           0, 0},
     {"POST",  "/api/auth/logout",         auth_logout,          0, 0},
     {"GET",   "/api/me",                  auth_me,              ROLES_ANY, 0},
+    /* log-in with an organisation's OpenID provider (oidc_login.c) */
+    {"GET",   "/api/auth/providers",      oidc_providers_list,  0, 0},
+    {"GET",   "/api/auth/oidc/{provider}/start",    oidc_login_start,    0, 0},
+    {"GET",   "/api/auth/oidc/{provider}/callback", oidc_login_callback, 0, 0},
     /* administration: accounts and organisations, never resident data */
     {"GET",   "/api/organizations",       organizations_list,   ROLE_ADMIN, 0},
     {"POST",  "/api/organizations",       organizations_create, ROLE_ADMIN, 0},
@@ -67,6 +71,7 @@ void routes_register_statements(void)
             modules[m]->register_statements();
     app_register_app_statements();
     auth_register();
+    oidc_login_register();
     organizations_register();
     users_register();
     residents_register();
