@@ -88,6 +88,7 @@ const MESSAGES = {
   'rate-limited': ['For mange forespørgsler på kort tid. Vent et øjeblik, og prøv igen.', 'Too many requests. Wait a moment and try again.'],
   'too-many-attempts': ['For mange forkerte log-ind-forsøg. Vent et kvarter.', 'Too many failed log-ins. Wait a quarter of an hour.'],
   'invalid-credentials': ['E-mail eller adgangskode er forkert.', 'The e-mail or password is not correct.'],
+  'password-login-disabled': ['Din organisation logger ind med sin egen log-ind-tjeneste. Brug knappen for den ovenfor.', 'Your organisation logs in with its own log-in service. Use its button above.'],
   'session-expired': ['Din session er udløbet. Log ind igen – det du har skrevet, er bevaret.', 'Your session has expired. Log in again – what you typed is kept.'],
   'authentication-required': ['Log ind for at fortsætte.', 'Log in to continue.'],
   'already-signed': ['Jeres side har allerede underskrevet aftalen.', 'Your side has already signed.'],

@@ -210,6 +210,16 @@ function sessionEnded(reason) {
 
 onUnauthorized(() => sessionEnded('expired'));
 
+/** Ends the Samspil session; after a log-in with an identity provider, the provider's
+ * log-out address to go on to (only an http(s) URL), else null. */
+async function logout() {
+  try {
+    const r = await api.post('/api/auth/logout', undefined, { noAuthRedirect: true });
+    const to = r.data && r.data.redirect;
+    return typeof to === 'string' && /^https?:\/\//.test(to) ? to : null;
+  } catch { return null; /* already out */ }
+}
+
 document.addEventListener('DOMContentLoaded', () => {
   document.documentElement.lang = getLang();
   document.getElementById('lang-switch').addEventListener('click', () => {
@@ -221,16 +231,20 @@ document.addEventListener('DOMContentLoaded', () => {
     main.focus();
   });
   document.getElementById('logout').addEventListener('click', async () => {
-    try { await api.post('/api/auth/logout', undefined, { noAuthRedirect: true }); } catch { /* already out */ }
+    const providerLogout = await logout();
     session.me = null;
     session.returnTo = null;
     session.returnFor = null;
     clearAllDrafts();
+    if (providerLogout) { location.assign(providerLogout); return; }
     location.hash = '/login';
   });
   watchIdle(() => !!session.me, async () => {
-    try { await api.post('/api/auth/logout', undefined, { noAuthRedirect: true }); } catch { /* already out */ }
+    const providerLogout = await logout();
     sessionEnded('idle');
+    // a shared computer: the organisation's log-in ends too, or the next person's click on
+    // "Log ind med ..." would be the last user's
+    if (providerLogout) { location.assign(providerLogout); return; }
     announce(L(`Du er logget ud efter ${idleMinutes()} minutter uden aktivitet.`, `You were logged out after ${idleMinutes()} minutes without activity.`));
   });
   onLangChange(() => { lastPath = location.hash; render(); announce(L('Sproget er nu dansk', 'The language is now English')); });

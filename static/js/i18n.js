@@ -23,6 +23,27 @@ export function onLangChange(fn) { listeners.add(fn); }
 /** L('dansk', 'English'): the text in the current language. */
 export function L(da, en) { return lang === 'en' && en != null ? en : da; }
 
+// Why a log-in with the organisation's identity provider was refused: the codes the server
+// puts in #/login?error=... (server/oidc_login.c).
+const OIDC_ERRORS = {
+  'oidc-unknown-account': ['Du er logget ind hos din organisation, men der findes ingen Samspil-bruger med din e-mailadresse. Kontakt din Samspil-administrator, hvis du skal have adgang.', 'You are logged in at your organisation, but there is no Samspil user with your e-mail address. Contact your Samspil administrator if you need access.'],
+  'oidc-account-deactivated': ['Din Samspil-bruger er deaktiveret. Kontakt din Samspil-administrator.', 'Your Samspil user is deactivated. Contact your Samspil administrator.'],
+  'oidc-organisation-not-allowed': ['Din organisation kan ikke logge ind i Samspil med denne log-ind-tjeneste. Vælg din egen organisations knap.', 'Your organisation cannot log in to Samspil with this log-in service. Choose your own organisation’s button.'],
+  'oidc-state': ['Log-ind blev afbrudt, er udløbet eller er allerede brugt. Start forfra.', 'The log-in was interrupted, has expired or was already used. Please start again.'],
+  'oidc-provider-error': ['Log-ind-tjenesten afviste log-ind. Prøv igen.', 'The log-in service refused the log-in. Please try again.'],
+  'oidc-exchange': ['Log-ind-tjenesten godkendte ikke Samspils forespørgsel. Prøv igen, eller kontakt din administrator.', 'The log-in service did not accept Samspil’s request. Try again, or contact your administrator.'],
+  'oidc-invalid-token': ['Svaret fra log-ind-tjenesten kunne ikke godkendes, så du er ikke logget ind. Prøv igen.', 'The answer from the log-in service could not be verified, so you are not logged in. Please try again.'],
+  'oidc-unavailable': ['Log-ind-tjenesten kan ikke nås lige nu. Prøv igen om lidt.', 'The log-in service cannot be reached right now. Try again shortly.'],
+  'oidc-unknown-provider': ['Den log-ind-tjeneste findes ikke i Samspil.', 'Samspil does not know that log-in service.'],
+  'oidc-internal': ['Der skete en fejl hos Samspil under log-ind. Prøv igen om lidt.', 'Samspil had an error during log-in. Try again shortly.'],
+};
+
+/** The text for a refused identity-provider log-in (an error code from the address). */
+export function oidcErrorText(code) {
+  const m = OIDC_ERRORS[code];
+  return m ? L(m[0], m[1]) : L('Log-ind mislykkedes. Prøv igen.', 'The log-in failed. Please try again.');
+}
+
 const TZ = 'Europe/Copenhagen';
 const dateFmt = new Intl.DateTimeFormat('da-DK', { day: '2-digit', month: '2-digit', year: 'numeric', timeZone: TZ });
 const timeFmt = new Intl.DateTimeFormat('da-DK', { hour: '2-digit', minute: '2-digit', timeZone: TZ });
