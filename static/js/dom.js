@@ -126,6 +126,19 @@ function badDates(form) {
   return out;
 }
 
+/**
+ * Shows nodes in box (a form's live rules or status) unless it already shows just that.
+ * Forms recheck their rules on every input and change, and a change also fires when a click
+ * on the save button takes the focus from the field last typed in: redrawing the unchanged
+ * box there re-announces it (aria-live) and makes Chrome re-lay out and re-anchor the scrolled
+ * page between the button's mousedown and mouseup, so the release lands beside the button,
+ * no click reaches it and nothing is saved.
+ */
+export function showInBox(box, ...nodes) {
+  const next = h('div', nodes);
+  if (next.innerHTML !== box.innerHTML) box.replaceChildren(...next.childNodes);
+}
+
 export function radios(name, legend, options, value, hint) {
   const hintId = hint ? uid(`${name}-hint`) : null;
   return h('fieldset.field.radios', { dataset: { field: name }, 'aria-describedby': hintId },
@@ -214,6 +227,9 @@ export function bindForm(form, key, onSubmit, opts = {}) {
     const btn = ev.submitter || form.querySelector('button[type=submit]');
     if (btn && btn.disabled) return;
     clearErrors(form);
+    // the page's message about the last save ("Besøget er flyttet.") is old news now: left
+    // standing, it would read as the answer to this save, also when this one fails
+    for (const f of document.querySelectorAll('.flash')) f.remove();
     const missing = requiredMissing(form);
     const bad = badDates(form);
     if (missing.length || bad.length) {

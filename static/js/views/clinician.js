@@ -1,7 +1,7 @@
 // The clinician's day: today's visit with its agenda, logging a conversation, the F-ACT board.
 import { api, get } from '../api.js';
 import { L, fmtDate, fmtTime, fmtDateTime, weekdayName, todayISO, dayISO, isoWeek, nowLocalInput, localInputToISO } from '../i18n.js';
-import { h, field, radios, bindForm, empty, section, link, announce, uid, badge, formValues } from '../dom.js';
+import { h, field, radios, bindForm, empty, section, link, announce, uid, badge, formValues, showInBox } from '../dom.js';
 import { navigate } from '../app.js';
 import { residentBadges, kipText, consentSummary, consentInForce, lastConversation, lbl, KIND, OUTCOME, PRIORITY, summaryHidden, all, setFlash, takeFlash } from './common.js';
 
@@ -132,7 +132,7 @@ export async function logView({ params, query }) {
       }
     }
     if (!shareOk && String(v.summary || '').trim()) msgs.push(h('p.rule.rule-info', L('Resuméet gemmes, men botilbuddet kan ikke se det uden beboerens samtykke.', 'The summary is saved, but the facility cannot see it without the resident’s consent.')));
-    ruleBox.replaceChildren(...msgs);
+    showInBox(ruleBox, msgs);
     submit.disabled = !!block;
     return block;
   }

@@ -134,7 +134,7 @@ export function takeFlash() {
   const f = flash; flash = null;
   // never null: views put it straight into the page with the DOM's own append(), which
   // writes null as the word "null"
-  return f ? h('p.alert.alert-success', { role: 'status' }, f) : document.createDocumentFragment();
+  return f ? h('p.alert.alert-success.flash', { role: 'status' }, f) : document.createDocumentFragment();
 }
 
 /**

@@ -1,7 +1,7 @@
 // The rest: received Monday mails, visit calendar, meetings with minutes, the annual wheel.
 import { api, get, request, ApiError } from '../api.js';
 import { L, fmtDate, fmtTime, fmtDateTime, fmtDateTimeLong, weekdayName, todayISO, nowLocalInput, localInputToISO, isoToLocalInput, monthLabel, personWithRole, isoWeek, dayISO } from '../i18n.js';
-import { h, field, bindForm, formValues, empty, section, link, badge, table, staleDiff, confirmDialog } from '../dom.js';
+import { h, field, bindForm, formValues, empty, section, link, badge, table, staleDiff, confirmDialog, showInBox } from '../dom.js';
 import { navigate } from '../app.js';
 import { lbl, VISIT_STATUS, MEETING_KIND, all, takeFlash, setFlash, consentInForce, partnerOrgs, isRegion } from './common.js';
 
@@ -255,27 +255,26 @@ export async function meetingNewView({ me }) {
   }
 
   function checkRules(v = formValues(form)) {
-    ruleBox.replaceChildren();
-    submit.disabled = false;
-    if (v.kind !== 'network' || !v.resident_id) return null;
+    if (v.kind !== 'network' || !v.resident_id) { showInBox(ruleBox); submit.disabled = false; return null; }
     const ps = participants(v);
     const missing = [];
     if (!ps.some((p) => p.side === 'municipality')) missing.push(L('en fra botilbuddet (kommunen)', 'someone from the facility (municipality)'));
     if (!ps.some((p) => p.side === 'region')) missing.push(L('en fra F-ACT-teamet (regionen)', 'someone from the F-ACT team (region)'));
     if (!ps.some((p) => p.kind === 'resident')) missing.push(L('beboeren', 'the resident'));
     const ok = !missing.length;
-    ruleBox.append(h(`p.rule.${ok ? 'rule-ok' : 'rule-block'}`, h('strong', L('Et netværksmøde ', 'A network meeting ')),
+    const rules = [h(`p.rule.${ok ? 'rule-ok' : 'rule-block'}`, h('strong', L('Et netværksmøde ', 'A network meeting ')),
       L('kræver mindst én deltager fra kommunen, én fra regionen og beboeren selv.', 'needs at least one participant from the municipality, one from the region and the resident.'),
-      ok ? '' : h('span', ' ', `${L('Mangler', 'Missing')}: ${missing.join(', ')}.`)));
+      ok ? '' : h('span', ' ', `${L('Mangler', 'Missing')}: ${missing.join(', ')}.`))];
     // with a safety risk, the contact person or another of the facility's staff takes part
     const r = residents.find((x) => x.id === v.resident_id);
     let safe = true;
     if (r && r.safety && r.safety.risk) {
       safe = people.some((u) => u.org_id === r.facility_id && v[`p.${u.id}`]);
-      ruleBox.append(h(`p.rule.${safe ? 'rule-ok' : 'rule-block'}`, h('strong', L('Sikkerhedsrisiko er vurderet. ', 'A safety risk is assessed. ')),
+      rules.push(h(`p.rule.${safe ? 'rule-ok' : 'rule-block'}`, h('strong', L('Sikkerhedsrisiko er vurderet. ', 'A safety risk is assessed. ')),
         L('Kontaktpersonen eller en anden medarbejder fra botilbuddet, der kender beboeren, skal deltage.', 'The contact person or another staff member of the facility who knows the resident must take part.'),
         safe ? '' : h('span', ' ', L('Sæt flueben ved en medarbejder fra botilbuddet – ellers kan mødet ikke oprettes.', 'Tick a staff member of the facility – otherwise the meeting cannot be created.'))));
     }
+    showInBox(ruleBox, rules);
     submit.disabled = !ok || !safe;
     return ok && safe ? null : 'composition';
   }

@@ -338,6 +338,12 @@ test('item 12: date and time fields read dd.mm.åååå and 24-hour time in an E
   await page.getByText(/Telefon er oprettet/).waitFor();
   const row = page.locator('tbody tr', { hasText: 'Aftentelefon' });
   assert.match(await row.innerText(), new RegExp(`${esc(typed)}[\\s\\S]*21\\.30–22\\.45`));
+  // the next save that fails is not answered by the last one's "oprettet" above it
+  await page.getByText('Nyt ekstra-, hjemme-, telefon- eller videobesøg').click();
+  await page.getByLabel(/^Slut/).fill('31.02.2026 10.00');
+  await page.getByRole('button', { name: 'Opret besøg' }).click();
+  await page.getByText('Skriv dato og tid som dd.mm.åååå tt.mm, fx 25.11.2026 09.30.').waitFor();
+  assert.equal(await page.getByText(/Telefon er oprettet/).count(), 0, 'the message about the earlier save is gone');
   // the agreement form: times 09.00, dates dd.mm.åååå
   await ctx.close();
   const ctx2 = await browser.newContext({ timezoneId: 'Europe/Copenhagen', locale: 'en-US', viewport: { width: 1180, height: 900 } });
