@@ -55,12 +55,18 @@
     "r.intensity, r.safety_risk, r.safety_note, r.safety_assessed_by, "                       \
     RFC3339("r.safety_assessed_at") " AS safety_assessed_at, r.discharged_at, "               \
     "r.last_held_at, r.admission_from, r.admission_until, r.talk_shared_week, "               \
-    KIP_STATUS " AS kip_status, r.kip_next_review"
+    KIP_STATUS " AS kip_status, r.kip_next_review, " RESIDENT_NAMES
+
+/* The names of the resident's people and organisations, kept on the resident (migration
+ * 0069). */
+#define RESIDENT_NAMES                                                                        \
+    "r.contact_person_name, r.clinician_name, r.safety_assessor_name, r.facility_name, "      \
+    "r.team_name"
 
 /* What the rows of a CTE (page or one) need besides themselves, looked up once for the page
- * rather than once per resident, into one row of JSON objects keyed by id (lookups): the
- * names of their people and organisations, each resident's next planned visit with the
- * resident on its agenda, and each pair's next planned visit. A row then finds its facts by
+ * rather than once per resident, into one row of JSON objects keyed by id (lookups): each
+ * resident's next planned visit with the resident on its agenda, and each pair's next planned
+ * visit. A row then finds its facts by
  * key (a binary search in the object), whatever the planner guesses of the page's size: joins
  * against CTEs were planned as nested loops (a generic plan expects a page of one row) and
  * scanned every visit ahead once per resident. Everything under the caller's row-level
@@ -71,11 +77,6 @@
     "  FROM visits v JOIN pairs pr ON v.facility_id = pr.facility_id AND v.team_id = pr.team_id " \
     "  WHERE v.status = 'planned' AND v.starts_at >= now()), "                                \
     "lookups AS MATERIALIZED (SELECT "                                                        \
-    "  (SELECT jsonb_object_agg(u.id, u.name) FROM users u WHERE u.id = ANY (ARRAY("          \
-    "    SELECT contact_person_id FROM " src " UNION SELECT responsible_clinician_id FROM " src \
-    "    UNION SELECT safety_assessed_by FROM " src "))) AS people, "                         \
-    "  (SELECT jsonb_object_agg(o.id, o.name) FROM organizations o WHERE o.id = ANY (ARRAY("  \
-    "    SELECT facility_id FROM " src " UNION SELECT team_id FROM " src "))) AS orgs, "       \
     "  (SELECT jsonb_object_agg(x.resident_id, jsonb_build_array(x.id, "                      \
     RFC3339("x.starts_at") ", x.kind)) FROM (SELECT DISTINCT ON (a.resident_id) "             \
     "    a.resident_id, u.id, u.starts_at, u.kind FROM upcoming u "                           \
@@ -87,12 +88,6 @@
     "    u.team_id, u.facility_id, u.id, u.starts_at, u.kind FROM upcoming u "                \
     "    ORDER BY u.team_id, u.facility_id, u.starts_at, u.id) x) AS pair_next) "
 
-/* Names of the people and organisations of the residents in p. */
-#define RESIDENT_NAMES                                                                        \
-    "lk.people ->> p.contact_person_id::text AS contact_person_name, "                        \
-    "  lk.people ->> p.responsible_clinician_id::text AS clinician_name, "                    \
-    "  lk.people ->> p.safety_assessed_by::text AS safety_assessor_name, "                    \
-    "  lk.orgs ->> p.facility_id::text AS facility_name, lk.orgs ->> p.team_id::text AS team_name "
 #define RESIDENT_JOINS "CROSS JOIN lookups lk "
 
 /* The caseload extras of a resident p: the next planned conversation (the next planned visit
@@ -121,20 +116,20 @@ static const db_stmt resident_stmts[] = {
      "shown AS (SELECT * FROM page ORDER BY name, id LIMIT $3::integer), "
      "audit AS (" AUDIT_SHOWN_ROWS("search", "resident", "shown x", "id", "id", "$4") "), "
      CASELOAD_CTES("page")
-     "SELECT p.*, " RESIDENT_NAMES CASELOAD_EXTRAS
+     "SELECT p.* " CASELOAD_EXTRAS
      "FROM page p " RESIDENT_JOINS CASELOAD_JOINS
      "ORDER BY p.name, p.id"},
     {"residents_get",
      "WITH one AS (SELECT " RESIDENT_COLUMNS " FROM residents r WHERE r.id = $1::uuid), "
      "audit AS (" AUDIT_SHOWN_ROWS("read", "resident", "one x", "id", "id", "$2") "), "
      CASELOAD_CTES("one")
-     "SELECT p.*, " RESIDENT_NAMES CASELOAD_EXTRAS
+     "SELECT p.* " CASELOAD_EXTRAS
      "FROM one p " RESIDENT_JOINS CASELOAD_JOINS},
     /* the same without an audit row: the reply to a change, audited as the change */
     {"residents_one",
      "WITH one AS (SELECT " RESIDENT_COLUMNS " FROM residents r WHERE r.id = $1::uuid), "
      CASELOAD_CTES("one")
-     "SELECT p.*, " RESIDENT_NAMES CASELOAD_EXTRAS
+     "SELECT p.* " CASELOAD_EXTRAS
      "FROM one p " RESIDENT_JOINS CASELOAD_JOINS},
     {"residents_facility",
      "SELECT id, serving_team_id FROM organizations WHERE id = $1::uuid AND kind = 'facility'"},
@@ -197,7 +192,7 @@ static const db_stmt resident_stmts[] = {
      "shown AS (SELECT * FROM page ORDER BY name, id LIMIT $3::integer), "
      "audit AS (" AUDIT_SHOWN_ROWS("search", "resident", "shown x", "id", "id", "$4") "), "
      CASELOAD_CTES("page")
-     "SELECT p.*, " RESIDENT_NAMES CASELOAD_EXTRAS ", "
+     "SELECT p.* " CASELOAD_EXTRAS ", "
      RFC3339("ic.changed_at") " AS intensity_changed_at, ic.reason AS intensity_reason, "
      "  ls.body AS latest_summary, " RFC3339("ls.occurred_at") " AS latest_summary_at, "
      "  " CONSENT_SHARE_STATE("p.id") " AS summary_consent "

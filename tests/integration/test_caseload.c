@@ -377,6 +377,62 @@ START_TEST(test_board_latest_summary_follows_the_record)
 }
 END_TEST
 
+/* The names on a resident (kept on the row, migration 0069) follow a change of contact person
+ * and a rename of the person by the administrator; the caseload shows the same. */
+START_TEST(test_resident_names_follow_renames)
+{
+    char *admin = it_login("admin@samspil.demo");
+    char *clin = it_login("clinician@slagelse.demo");
+    char *person = it_create_user(admin, "facility_staff", IT_FACILITY_ENGEN, NULL, NULL);
+    char *id = new_resident(clin);
+    char path[128];
+    snprintf(path, sizeof path, "/api/residents/%s", id);
+    it_response *g = it_request("GET", path, clin, NULL, NULL);
+    IT_ASSERT_STATUS(g, 200);
+    ck_assert_str_eq(it_json_str(g, "facility_name"), "Botilbuddet Engen");
+    ck_assert_str_eq(it_json_str(g, "team_name"), "F-ACT Slagelse");
+    char *etag = it_header(g, "ETag");
+    it_response_free(g);
+    char im[64], body[200];
+    snprintf(im, sizeof im, "If-Match: %s", etag);
+    snprintf(body, sizeof body, "{\"contact_person_id\": \"%s\"}", person);
+    const char *h[] = {im, NULL};
+    it_response *r = it_request("PATCH", path, clin, body, h);
+    IT_ASSERT_STATUS(r, 200);
+    ck_assert_str_eq(it_json_str(r, "contact_person_name"), "Test Person");
+    it_response_free(r);
+
+    char upath[128];
+    snprintf(upath, sizeof upath, "/api/users/%s", person);
+    r = it_request("PATCH", upath, admin, "{\"name\": \"Omdøbt Kontaktperson\"}", NULL);
+    IT_ASSERT_STATUS(r, 200);
+    it_response_free(r);
+    g = it_request("GET", path, clin, NULL, NULL);
+    IT_ASSERT_STATUS(g, 200);
+    ck_assert_str_eq(it_json_str(g, "contact_person_name"), "Omdøbt Kontaktperson");
+    it_response_free(g);
+    r = it_request("GET", "/api/residents?limit=200", clin, NULL, NULL);
+    IT_ASSERT_STATUS(r, 200);
+    json_t *it = NULL;
+    while (!(it = item_with_id(r, id)) && json_is_string(json_object_get(r->json, "next"))) {
+        char next[1200];
+        snprintf(next, sizeof next, "/api/residents?limit=200&cursor=%s",
+                 json_string_value(json_object_get(r->json, "next")));
+        it_response_free(r);
+        r = it_request("GET", next, clin, NULL, NULL);
+        IT_ASSERT_STATUS(r, 200);
+    }
+    ck_assert_ptr_nonnull(it);
+    ck_assert_str_eq(json_str(it, "contact_person_name"), "Omdøbt Kontaktperson");
+    it_response_free(r);
+    free(etag);
+    free(id);
+    free(person);
+    free(clin);
+    free(admin);
+}
+END_TEST
+
 START_TEST(test_board_shows_intensive_residents_to_both_sides)
 {
     char *clin = it_login("clinician@slagelse.demo");
@@ -590,6 +646,7 @@ int main(void)
     tcase_add_test(tc, test_intensity_history_records_who_and_why);
     tcase_add_test(tc, test_board_shows_intensive_residents_to_both_sides);
     tcase_add_test(tc, test_board_latest_summary_follows_the_record);
+    tcase_add_test(tc, test_resident_names_follow_renames);
     tcase_add_test(tc, test_caseload_filters_and_pages_hide_other_teams);
     tcase_add_test(tc, test_cursors_are_opaque_and_bound);
     suite_add_tcase(s, tc);

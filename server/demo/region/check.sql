@@ -525,6 +525,14 @@ SELECT 'residents', 'residents_facts_changed / monday_mails_share_talks: kept fa
         r.latest_summary_id)
        IS DISTINCT FROM (f.last_held_at, f.admission_from, f.admission_until, f.talk_shared_week,
                          f.latest_summary_id);
+-- migration 0069: the names kept on the resident
+INSERT INTO region_check
+SELECT 'residents', 'residents_names: kept names match the people and organisations', count(*)
+  FROM residents r JOIN resident_names_now n ON n.resident_id = r.id
+ WHERE (r.contact_person_name, r.clinician_name, r.safety_assessor_name, r.facility_name,
+        r.team_name)
+       IS DISTINCT FROM (n.contact_person_name, n.clinician_name, n.safety_assessor_name,
+                         n.facility_name, n.team_name);
 -- migration 0064: the KIP status facts kept on the resident by a trigger
 INSERT INTO region_check
 SELECT 'residents', 'kip_versions_resident_kip: kept KIP facts match the newest version', count(*)

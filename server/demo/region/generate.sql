@@ -973,6 +973,7 @@ SELECT to_char(clock_timestamp() - now(), 'MI:SS') AS t \gset
 \echo '  region data' :t 'resident facts'
 SELECT resident_refresh_facts(NULL);
 SELECT resident_refresh_kip(NULL);   -- the KIP status facts (migration 0064)
+SELECT resident_refresh_names();     -- the names kept on the resident (migration 0069)
 ANALYZE residents;
 SET session_replication_role = origin;
 SELECT to_char(clock_timestamp() - now(), 'MI:SS') AS t \gset
