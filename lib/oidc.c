@@ -520,6 +520,26 @@ static char *escape(const char *s)
     return out;
 }
 
+/* RFC 7523 client authentication: a short-lived RS256 JWT signed with the client's key. */
+static char *client_assertion(const char *client_id, const char *key_pem, const char *audience,
+                              time_t now)
+{
+    jwt_t *jwt = NULL;
+    unsigned char rnd[16];
+    char jti[33];
+    randombytes_buf(rnd, sizeof rnd);
+    sodium_bin2hex(jti, sizeof jti, rnd, sizeof rnd);
+    char *out = NULL;
+    if (jwt_new(&jwt) == 0 && jwt_add_grant(jwt, "iss", client_id) == 0 &&
+        jwt_add_grant(jwt, "sub", client_id) == 0 && jwt_add_grant(jwt, "aud", audience) == 0 &&
+        jwt_add_grant(jwt, "jti", jti) == 0 && jwt_add_grant_int(jwt, "iat", (long)now) == 0 &&
+        jwt_add_grant_int(jwt, "exp", (long)now + 60) == 0 &&
+        jwt_set_alg(jwt, JWT_ALG_RS256, (const unsigned char *)key_pem, (int)strlen(key_pem)) == 0)
+        out = jwt_encode_str(jwt);
+    jwt_free(jwt);
+    return out;
+}
+
 oidc_status oidc_exchange_code(oidc_provider *p, time_t now, const char *client_id,
                                const char *client_secret, oidc_client_auth auth,
                                const char *code, const char *redirect_uri,
@@ -545,7 +565,26 @@ oidc_status oidc_exchange_code(oidc_provider *p, time_t now, const char *client_
     int n = snprintf(form, flen,
                      "grant_type=authorization_code&code=%s&redirect_uri=%s&code_verifier=%s",
                      e_code, e_redirect, e_verifier);
-    if (auth == OIDC_CLIENT_SECRET_POST) {
+    if (auth == OIDC_PRIVATE_KEY_JWT) {
+        char *assertion = client_assertion(client_id, client_secret, ep.token, now);
+        char *e_assertion = assertion ? escape(assertion) : NULL;
+        free(assertion);
+        if (!e_assertion)
+            goto out;
+        flen += strlen(e_assertion) + 100;
+        char *nf = realloc(form, flen);
+        if (!nf) {
+            free(e_assertion);
+            goto out;
+        }
+        form = nf;
+        snprintf(form + n, flen - (size_t)n,
+                 "&client_id=%s&client_assertion_type="
+                 "urn%%3Aietf%%3Aparams%%3Aoauth%%3Aclient-assertion-type%%3Ajwt-bearer"
+                 "&client_assertion=%s",
+                 e_id, e_assertion);
+        free(e_assertion);
+    } else if (auth == OIDC_CLIENT_SECRET_POST) {
         snprintf(form + n, flen - (size_t)n, "&client_id=%s&client_secret=%s", e_id, e_secret);
     } else {
         /* RFC 6749 2.3.1: both form-encoded before Basic's base64 */

@@ -37,6 +37,7 @@ typedef struct oidc_endpoints {
 typedef enum oidc_client_auth {
     OIDC_CLIENT_SECRET_BASIC = 0,
     OIDC_CLIENT_SECRET_POST,
+    OIDC_PRIVATE_KEY_JWT,     /* RFC 7523: an RS256 assertion signed with the client's key */
 } oidc_client_auth;
 
 /* Why something failed. Stable values: they go to logs and to the log-in page's error. */
@@ -77,7 +78,10 @@ bool oidc_url_allowed(const oidc_provider *p, const char *url);
 oidc_status oidc_get_endpoints(oidc_provider *p, time_t now, oidc_endpoints *out);
 
 /* Exchanges an authorization code (with the PKCE verifier) at the token endpoint; on
- * OIDC_OK *id_token is a new string the caller frees with free(). */
+ * OIDC_OK *id_token is a new string the caller frees with free(). client_secret is the
+ * shared secret, or for OIDC_PRIVATE_KEY_JWT the client's RSA private key (PEM): the client
+ * then sends a client_assertion (iss = sub = client_id, aud = the token endpoint, a random
+ * jti, one minute) instead of a secret. */
 oidc_status oidc_exchange_code(oidc_provider *p, time_t now, const char *client_id,
                                const char *client_secret, oidc_client_auth auth,
                                const char *code, const char *redirect_uri,

@@ -35,7 +35,7 @@ typedef struct login_provider {
     char name[33];                  /* [a-z0-9-], in the paths */
     char display_name[101];         /* "Log ind med <display_name>" */
     const char *client_id;
-    const char *client_secret;
+    const char *client_secret;      /* or the private key PEM for private_key_jwt (owned) */
     oidc_client_auth auth;
     const char *scopes;             /* space-separated, "openid" among them */
     const char *claim;              /* the claim mapped to users.email */
@@ -94,6 +94,22 @@ static bool uuid_list(const char *what, const char *list, char out[][37], size_t
     return true;
 }
 
+/* The client's private key for private_key_jwt (kept for the process's life). */
+static char *read_pem(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    char *buf = calloc(1, 16385);
+    size_t n = buf ? fread(buf, 1, 16384, f) : 0;
+    fclose(f);
+    if (!buf || n == 0 || n == 16384 || !strstr(buf, "PRIVATE KEY-----")) {
+        free(buf);
+        return NULL;
+    }
+    return buf;
+}
+
 static bool load_provider(login_provider *p, const char *name)
 {
     bool ok = true;
@@ -102,6 +118,16 @@ static bool load_provider(login_provider *p, const char *name)
     p->client_id = env_of(name, "CLIENT_ID");
     p->client_secret = env_of(name, "CLIENT_SECRET");
     const char *auth = env_of(name, "CLIENT_AUTH");
+    const char *key_file = env_of(name, "PRIVATE_KEY_FILE");
+    if (auth && strcmp(auth, "private_key_jwt") == 0) {
+        p->auth = OIDC_PRIVATE_KEY_JWT;
+        p->client_secret = key_file ? read_pem(key_file) : NULL;
+        if (!p->client_secret) {
+            fprintf(stderr, "config: provider %s: private_key_jwt needs PRIVATE_KEY_FILE, a "
+                            "readable RSA private key (PEM)\n", name);
+            return false;
+        }
+    }
     const char *orgs = env_of(name, "ORGANIZATIONS");
     const char *display = env_of(name, "DISPLAY_NAME");
     const char *allow_http = env_of(name, "ALLOW_HTTP");
@@ -112,17 +138,19 @@ static bool load_provider(login_provider *p, const char *name)
     if (!p->claim)
         p->claim = "email";
     if (!issuer || !p->client_id || !p->client_secret || !orgs) {
-        fprintf(stderr, "config: provider %s needs ISSUER, CLIENT_ID, CLIENT_SECRET and "
-                        "ORGANIZATIONS (OIDC_<NAME>_...)\n", name);
+        fprintf(stderr, "config: provider %s needs ISSUER, CLIENT_ID, CLIENT_SECRET (or "
+                        "PRIVATE_KEY_FILE) and ORGANIZATIONS (OIDC_<NAME>_...)\n", name);
         return false;
     }
-    if (!auth || strcmp(auth, "client_secret_basic") == 0) {
+    if (p->auth == OIDC_PRIVATE_KEY_JWT) {
+        /* set above */
+    } else if (!auth || strcmp(auth, "client_secret_basic") == 0) {
         p->auth = OIDC_CLIENT_SECRET_BASIC;
     } else if (strcmp(auth, "client_secret_post") == 0) {
         p->auth = OIDC_CLIENT_SECRET_POST;
     } else {
-        fprintf(stderr, "config: provider %s: CLIENT_AUTH must be client_secret_basic or "
-                        "client_secret_post\n", name);
+        fprintf(stderr, "config: provider %s: CLIENT_AUTH must be client_secret_basic, "
+                        "client_secret_post or private_key_jwt\n", name);
         ok = false;
     }
     if (!strstr(p->scopes, "openid") || strlen(p->scopes) > 300 || strlen(p->claim) > 60) {
@@ -198,8 +226,11 @@ bool oidc_login_init(void)
 
 void oidc_login_shutdown(void)
 {
-    for (size_t i = 0; i < nproviders; i++)
+    for (size_t i = 0; i < nproviders; i++) {
         oidc_provider_free(providers[i].rp);
+        if (providers[i].auth == OIDC_PRIVATE_KEY_JWT)
+            free((char *)providers[i].client_secret);
+    }
     nproviders = 0;
 }
 

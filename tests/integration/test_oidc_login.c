@@ -3,8 +3,8 @@
  * certified npm package oidc-provider, on loopback, started by this test with node). A
  * libcurl "browser" with its own cookie jar goes from Samspil's start address through the
  * provider's own log-in page and back to the callback, the way a browser does. Two Samspil
- * providers share the issuer: "test" (RS256, client_secret_basic) and "test-es" (ES256,
- * client_secret_post, only for the facility Engen). The provider's test mode spoils the next
+ * providers share the issuer: "test" (RS256, client_secret_basic), "test-es" (ES256,
+ * client_secret_post, only for the facility Engen) and "test-pk" (private_key_jwt, Engen). The provider's test mode spoils the next
  * ID token (forged, expired, wrong audience, unknown kid, a replayed one); restarting it
  * rotates its keys.
  */
@@ -27,6 +27,8 @@
 static char issuer[64];
 static int provider_port;
 static char pidfile[] = "/tmp/samspil-oidc-provider-XXXXXX";
+static char keydir[] = "/tmp/samspil-oidc-pk-XXXXXX";
+static char client_key[128], client_pub[128]; /* the private_key_jwt client's key pair */
 
 /* ---- the provider process ---- */
 
@@ -149,6 +151,7 @@ static void provider_start(void)
         setenv("PORT", port, 1);
         setenv("CLIENT_SECRET", SECRET, 1);
         setenv("REDIRECT_BASE", it_base_url(), 1);
+        setenv("PKJWT_PUBLIC_KEY_FILE", client_pub, 1);
         if (!getenv("IT_SERVER_LOG")) {
             FILE *f = freopen("/dev/null", "w", stdout);
             f = freopen("/dev/null", "w", stderr);
@@ -295,7 +298,7 @@ START_TEST(test_providers_are_listed)
     it_response *r = it_request("GET", "/api/auth/providers", NULL, NULL, NULL);
     IT_ASSERT_STATUS(r, 200);
     json_t *list = json_object_get(r->json, "providers");
-    ck_assert_int_eq(json_array_size(list), 2);
+    ck_assert_int_eq(json_array_size(list), 3);
     json_t *first = json_array_get(list, 0);
     ck_assert_str_eq(json_string_value(json_object_get(first, "name")), "test");
     ck_assert_str_eq(json_string_value(json_object_get(first, "display_name")), "Testregionen");
@@ -327,6 +330,15 @@ START_TEST(test_login_es256_client_secret_post)
     journey j;
     journey_run(&j, "test-es", "Staff@Engen.demo", true);
     assert_logged_in(&j, IT_USER_STAFF_ENGEN);
+    journey_free(&j);
+}
+END_TEST
+
+START_TEST(test_login_private_key_jwt)
+{
+    journey j; /* Samspil signs a client assertion instead of sending a secret */
+    journey_run(&j, "test-pk", "manager@engen.demo", true);
+    assert_logged_in(&j, IT_USER_MANAGER_ENGEN);
     journey_free(&j);
 }
 END_TEST
@@ -581,11 +593,24 @@ int main(void)
     if (fd < 0)
         return 2;
     close(fd);
-    char iss_env[128], iss_es_env[128];
+    if (!mkdtemp(keydir))
+        return 2;
+    snprintf(client_key, sizeof client_key, "%s/client.key", keydir);
+    snprintf(client_pub, sizeof client_pub, "%s/client.pub", keydir);
+    char cmd[512];
+    snprintf(cmd, sizeof cmd,
+             "openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out %s 2>/dev/null "
+             "&& openssl pkey -in %s -pubout -out %s 2>/dev/null",
+             client_key, client_key, client_pub);
+    if (system(cmd) != 0)
+        return 2;
+    char iss_env[128], iss_es_env[128], iss_pk_env[128], key_env[200];
+    snprintf(iss_pk_env, sizeof iss_pk_env, "OIDC_TEST_PK_ISSUER=%s", issuer);
+    snprintf(key_env, sizeof key_env, "OIDC_TEST_PK_PRIVATE_KEY_FILE=%s", client_key);
     snprintf(iss_env, sizeof iss_env, "OIDC_TEST_ISSUER=%s", issuer);
     snprintf(iss_es_env, sizeof iss_es_env, "OIDC_TEST_ES_ISSUER=%s", issuer);
     const char *env[] = {
-        "OIDC_PROVIDERS=test,test-es",
+        "OIDC_PROVIDERS=test,test-es,test-pk",
         iss_env,
         "OIDC_TEST_CLIENT_ID=samspil",
         "OIDC_TEST_CLIENT_SECRET=" SECRET,
@@ -601,6 +626,12 @@ int main(void)
         "OIDC_TEST_ES_DISPLAY_NAME=Testkommunen",
         "OIDC_TEST_ES_ALLOW_HTTP=1",
         "OIDC_TEST_ES_JWKS_MIN_REFRESH_SECONDS=2",
+        iss_pk_env,
+        key_env,
+        "OIDC_TEST_PK_CLIENT_ID=samspil-pk",
+        "OIDC_TEST_PK_CLIENT_AUTH=private_key_jwt",
+        "OIDC_TEST_PK_ORGANIZATIONS=" IT_FACILITY_ENGEN,
+        "OIDC_TEST_PK_ALLOW_HTTP=1",
         "PASSWORD_LOGIN_DISABLED_ORGANIZATIONS=" IT_FACILITY_SKOVEN,
         NULL,
     };
@@ -612,6 +643,7 @@ int main(void)
     tcase_add_test(tc, test_providers_are_listed);
     tcase_add_test(tc, test_login_rs256_client_secret_basic);
     tcase_add_test(tc, test_login_es256_client_secret_post);
+    tcase_add_test(tc, test_login_private_key_jwt);
     tcase_add_test(tc, test_unknown_user_is_refused);
     tcase_add_test(tc, test_deactivated_user_is_refused);
     tcase_add_test(tc, test_organisation_not_allowed_for_provider);
@@ -627,5 +659,8 @@ int main(void)
     int rc = it_run_suite(s);
     provider_stop();
     unlink(pidfile);
+    unlink(client_key);
+    unlink(client_pub);
+    rmdir(keydir);
     return rc;
 }

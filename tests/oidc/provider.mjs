@@ -10,13 +10,15 @@
 // Two clients, so Samspil can be configured with two providers of one issuer:
 //   samspil     RS256 ID tokens, client_secret_basic
 //   samspil-es  ES256 ID tokens, client_secret_post
+//   samspil-pk  RS256 ID tokens, private_key_jwt (only with PKJWT_PUBLIC_KEY_FILE, a PEM)
 //
 // Test-only: POST /__test/next-token {"mode": ...} changes the ID token of the next token
 // response (only one): "forge" (signed with another key under the real kid), "expired",
 // "wrong-aud" (both signed with the real key), "unknown-kid" (another key under a new kid),
 // "replace" with {"id_token": "..."} (a replay). GET /__test/last-id-token: the ID token
 // of the last token response; GET /__test/stats: {"jwks": requests of the JWKS so far}.
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { createPublicKey, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import * as jose from 'jose';
 import Provider from 'oidc-provider';
@@ -38,16 +40,32 @@ function keyPair(kind) {
 }
 const keys = [keyPair('rsa'), keyPair('ec')];
 
+const callbacks = ['test', 'test-es', 'test-pk'].map((n) => `${base}/api/auth/oidc/${n}/callback`);
 const clients = ['samspil', 'samspil-es'].map((id) => ({
   client_id: id,
   client_secret: secret,
-  redirect_uris: [`${base}/api/auth/oidc/test/callback`, `${base}/api/auth/oidc/test-es/callback`],
+  redirect_uris: callbacks,
   post_logout_redirect_uris: [`${base}/`],
   response_types: ['code'],
   grant_types: ['authorization_code'],
   token_endpoint_auth_method: id === 'samspil' ? 'client_secret_basic' : 'client_secret_post',
   id_token_signed_response_alg: id === 'samspil' ? 'RS256' : 'ES256',
 }));
+
+// A third client that authenticates with private_key_jwt, when its public key is given.
+if (process.env.PKJWT_PUBLIC_KEY_FILE) {
+  const jwk = createPublicKey(readFileSync(process.env.PKJWT_PUBLIC_KEY_FILE)).export({ format: 'jwk' });
+  clients.push({
+    client_id: 'samspil-pk',
+    redirect_uris: callbacks,
+    post_logout_redirect_uris: [`${base}/`],
+    response_types: ['code'],
+    grant_types: ['authorization_code'],
+    token_endpoint_auth_method: 'private_key_jwt',
+    token_endpoint_auth_signing_alg: 'RS256',
+    jwks: { keys: [jwk] },
+  });
+}
 
 const provider = new Provider(issuer, {
   clients,
