@@ -38,7 +38,7 @@ APP1=$OPS_LAST_PID
 ops_serve "$P2" "$APP_URL" "$OPS_WORK/app2.log" TRUSTED_PROXIES=127.0.0.1 PUBLIC_ORIGIN="$ORIGIN"
 APP2=$OPS_LAST_PID
 
-export SAMSPIL_TLS_CERT=$OPS_WORK/tls.pem SAMSPIL_HTTPS_BIND=127.0.0.1:$HTTPS_PORT
+export SAMSPIL_TLS_CERT=$OPS_WORK/tls.pem SAMSPIL_HTTPS_BIND=127.0.0.1:$HTTPS_PORT SAMSPIL_PUBLIC_ORIGIN=$ORIGIN
 export SAMSPIL_HTTP_BIND=127.0.0.1:$HTTP_PORT SAMSPIL_PROXY_METRICS_BIND=127.0.0.1:$METRICS_PORT
 export SAMSPIL_SERVER1=127.0.0.1:$P1 SAMSPIL_SERVER2=127.0.0.1:$P2
 export SAMSPIL_HTTP_REQUEST_TIMEOUT=2s   # (10s by default) so the slow client below shows soon
@@ -63,8 +63,8 @@ ops_say "two servers behind HAProxy on $ORIGIN ($((SECONDS - STARTED))s)"
 HEADERS=$(https -D - -o /dev/null "$ORIGIN/healthz")
 grep -q '^HTTP/[0-9.]* 200' <<<"$HEADERS" || ops_die "GET /healthz over TLS: $HEADERS"
 grep -qi '^strict-transport-security: max-age=31536000' <<<"$HEADERS" || ops_die "no HSTS header: $HEADERS"
-REDIRECT=$(curl -sS -o /dev/null -w '%{http_code} %{redirect_url}' "http://127.0.0.1:$HTTP_PORT/api/me")
-[[ $REDIRECT == "301 https://"* ]] || ops_die "plain HTTP was not redirected to HTTPS: $REDIRECT"
+REDIRECT=$(curl -sS -o /dev/null -w '%{http_code} %{redirect_url}' "http://127.0.0.1:$HTTP_PORT/api/me?x=1")
+[[ $REDIRECT == "301 $ORIGIN/api/me?x=1" ]] || ops_die "plain HTTP was not redirected to $ORIGIN: $REDIRECT"
 [[ $(status_of "$ORIGIN/metrics") == 404 ]] || ops_die "the servers' /metrics is reachable through the proxy"
 [[ $(curl -sS -o /dev/null -w '%{http_code}' "http://127.0.0.1:$P1/metrics") == 200 ]] ||
   ops_die "a server's own /metrics does not answer"

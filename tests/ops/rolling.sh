@@ -39,7 +39,7 @@ start_server() {  # start_server N (0 or 1)
 start_server 0
 start_server 1
 
-export SAMSPIL_TLS_CERT=$OPS_WORK/tls.pem SAMSPIL_HTTPS_BIND=127.0.0.1:$HTTPS_PORT
+export SAMSPIL_TLS_CERT=$OPS_WORK/tls.pem SAMSPIL_HTTPS_BIND=127.0.0.1:$HTTPS_PORT SAMSPIL_PUBLIC_ORIGIN=$ORIGIN
 export SAMSPIL_HTTP_BIND=127.0.0.1:$HTTP_PORT SAMSPIL_PROXY_METRICS_BIND=127.0.0.1:$METRICS_PORT
 export SAMSPIL_SERVER1=127.0.0.1:${PORTS[0]} SAMSPIL_SERVER2=127.0.0.1:${PORTS[1]}
 haproxy -db -f "$OPS_ROOT/deploy/haproxy.cfg" >"$OPS_WORK/haproxy.log" 2>&1 &
