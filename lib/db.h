@@ -88,6 +88,8 @@ const db_error *db_tx_error(const db_tx *tx);
 /* Helpers on results: the value or NULL for SQL NULL; row count. */
 const char *db_val(const PGresult *r, int row, int col);
 const char *db_get(const PGresult *r, int row, const char *col);
+/* The number of the column named col in r (-1 if none), as PQfnumber, remembered per thread. */
+int db_col(const PGresult *r, const char *col);
 int db_rows(const PGresult *r);
 /* Whether a column is timestamptz, and its text as RFC 3339 (the pool's sessions run in UTC,
  * so "2026-11-23 12:14:43.5+00" becomes "2026-11-23T12:14:43.5Z"). db_rfc3339 returns the

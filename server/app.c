@@ -541,10 +541,11 @@ int app_limit(http_request *req)
 
 json_t *app_jstr(const PGresult *r, int row, const char *col)
 {
-    const char *v = db_get(r, row, col);
+    int c = r ? db_col(r, col) : -1;
+    const char *v = r ? db_val(r, row, c) : NULL;
     if (!v)
         return json_null();
-    if (db_is_timestamptz(r, PQfnumber(r, col))) {
+    if (db_is_timestamptz(r, c)) {
         char buf[64];
         if (db_rfc3339(v, buf, sizeof buf))
             return json_string(buf);

@@ -261,8 +261,8 @@ void oidc_providers_list(http_request *req)
 {
     json_t *list = json_array();
     for (size_t i = 0; i < nproviders; i++) {
-        char start[96];
-        snprintf(start, sizeof start, "/api/auth/oidc/%s/start", providers[i].name);
+        char start[sizeof providers[i].name + 32];
+        snprintf(start, sizeof start, "/api/auth/oidc/%.32s/start", providers[i].name);
         json_array_append_new(list, json_pack("{s:s, s:s, s:s}", "name", providers[i].name,
                                               "display_name", providers[i].display_name,
                                               "start_url", start));

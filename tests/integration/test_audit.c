@@ -142,15 +142,23 @@ START_TEST(test_managers_see_who_looked)
         ck_assert_msg(d != NULL, "%s does not see the refused attempt", managers[m]);
         ck_assert_str_eq(json_string_value(json_object_get(d, "user_name")), "Henrik Lund");
         ck_assert_str_eq(json_string_value(json_object_get(d, "outcome")), "denied");
-        /* newest first */
+        /* newest first: by time, then id (a row's time is its transaction's start, so a
+         * transaction that started earlier can write a higher id while others run) */
         json_int_t prev = -1;
+        const char *prev_at = NULL;
         size_t i;
         json_t *it;
         json_array_foreach(items, i, it) {
             json_int_t id = json_integer_value(json_object_get(it, "id"));
-            if (prev >= 0)
-                ck_assert_msg(id < prev, "trail not newest first");
+            const char *at = json_string_value(json_object_get(it, "at"));
+            ck_assert_ptr_nonnull(at);
+            if (prev_at) {
+                int c = strcmp(at, prev_at);
+                ck_assert_msg(c < 0 || (c == 0 && id < prev), "trail not newest first: %s/%lld after %s/%lld",
+                              at, (long long)id, prev_at, (long long)prev);
+            }
             prev = id;
+            prev_at = at;
         }
         /* reading the trail is itself on the trail */
         json_t *rows = audit_rows_of(r);
