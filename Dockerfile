@@ -9,7 +9,7 @@ RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       build-essential cmake pkg-config \
       libmicrohttpd-dev libjansson-dev libjwt-dev libsodium-dev libpq-dev \
-      libcurl4-openssl-dev libssl-dev check libyaml-dev libxlsxwriter-dev \
+      libcurl4-openssl-dev libssl-dev check libyaml-dev libxlsxwriter-dev zlib1g-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY CMakeLists.txt ./
