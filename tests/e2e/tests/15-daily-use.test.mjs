@@ -288,16 +288,23 @@ test('item 11: the demo data is in Danish', async () => {
   const page = await newPage(browser);
   await login(page, 'clinician@slagelse.demo');
   const ENGLISH = /Mood steady|Threatening behaviour|Steady daily rhythm|Joint summer lunch|Talked about|Network meeting|Theme:|Teaching:|Contact person|Morning walk|Have a job|(mother)/;
-  for (const path of ['/residents/40000000-0000-4000-8000-000000000001', '/residents/40000000-0000-4000-8000-000000000001/kip', '/residents/40000000-0000-4000-8000-000000000003', '/residents/40000000-0000-4000-8000-000000000004', '/meetings', '/board']) {
+  for (const path of ['/residents/40000000-0000-4000-8000-000000000001', '/residents/40000000-0000-4000-8000-000000000001/kip', '/residents/40000000-0000-4000-8000-000000000003', '/residents/40000000-0000-4000-8000-000000000004', '/board']) {
     await go(page, path);
     assert.doesNotMatch(await mainText(page), ENGLISH, path);
   }
+  // the meetings list also holds what the C integration tests created in the same database
+  // (English titles such as "Network meeting" in 2030): the demo's own titles are checked
+  await go(page, '/meetings');
+  assert.doesNotMatch(await mainText(page),
+    /Joint summer lunch|Teaching: antipsychotic|Teaching: de-escalation|Teaching: the KIP|Theme: early signs|Theme: relatives|Theme: substance use|Theme: the year/, '/meetings');
   await go(page, '/residents/40000000-0000-4000-8000-000000000001/kip');
   assert.match(await mainText(page), /Fast døgnrytme/);
   await go(page, '/residents/40000000-0000-4000-8000-000000000003');
   assert.match(await mainText(page), /Truende adfærd, når han er urolig/);
   const meetings = (await (await apiLogin('clinician@slagelse.demo')).get('/api/meetings?limit=100')).items.map((m) => m.title);
   assert.ok(meetings.includes('Fælles sommerfrokost'), meetings.join(', '));
+  const demoNetwork = await (await apiLogin('clinician@slagelse.demo')).get('/api/meetings/61000000-0000-4000-8000-000000000001');
+  assert.equal(demoNetwork.title, 'Netværksmøde');
   assert.ok(!meetings.some((t) => ENGLISH.test(t)), meetings.join(', '));
   await page.context().close();
 });
