@@ -236,28 +236,37 @@ END_TEST
 typedef struct writer {
     const char *token, *prefix;
     int id;
+    bool conversations;      /* log conversations with a note; else create residents */
     volatile bool *stop;
-    int acked;               /* residents acknowledged (201), in order: prefix-wID-0.. */
-    int unavailable, failed; /* 503 answers; connections that got no answer */
+    int acked;               /* writes acknowledged (201), in order: prefix-wID-0.. */
+    int unavailable, failed; /* 503 answers; requests that got no answer */
     long odd;                /* another status: the test fails */
 } writer;
 
-/* Creates residents one after another, each with its own Idempotency-Key, retrying a
- * request with the same key until it is acknowledged, as a client should. */
+/* Writes one thing after another, each with its own Idempotency-Key, retrying a request with
+ * the same key until it is acknowledged, as a client should: residents, or conversations with
+ * a clinical note (two rows and an audit row in one transaction). */
 static void *write_loop(void *p)
 {
     writer *w = p;
     while (!*w->stop && !w->odd) {
-        char key[160], name[200], hdr[200], body[512];
+        char key[160], hdr[200], body[600];
         snprintf(key, sizeof key, "%s-w%d-%d", w->prefix, w->id, w->acked);
-        snprintf(name, sizeof name, "Kill %s", key);
         snprintf(hdr, sizeof hdr, "Idempotency-Key: %s", key);
-        snprintf(body, sizeof body,
-                 "{\"name\": \"%s\", \"date_of_birth\": \"1990-05-01\", \"facility_id\": \""
-                 IT_FACILITY_ENGEN "\"}", name);
+        if (w->conversations)
+            snprintf(body, sizeof body,
+                     "{\"resident_id\": \"" IT_RESIDENT_ENGEN_1 "\", \"occurred_at\": "
+                     "\"2025-06-04T09:30:00+02:00\", \"kind\": \"phone\", \"outcome\": \"held\", "
+                     "\"clinical_note\": \"Kill %s\"}",
+                     key);
+        else
+            snprintf(body, sizeof body,
+                     "{\"name\": \"Kill %s\", \"date_of_birth\": \"1990-05-01\", \"facility_id\": \""
+                     IT_FACILITY_ENGEN "\"}", key);
+        const char *path = w->conversations ? "/api/conversations" : "/api/residents";
         const char *h[] = {hdr, NULL};
         for (;;) {
-            it_response *r = it_request("POST", "/api/residents", w->token, body, h);
+            it_response *r = it_request("POST", path, w->token, body, h);
             long st = r->status;
             it_response_free(r);
             if (st == 201) {
@@ -277,6 +286,47 @@ static void *write_loop(void *p)
         }
     }
     return NULL;
+}
+
+static void writers_start(writer *w, pthread_t *th, const char *token, const char *prefix,
+                          bool conversations, volatile bool *stop)
+{
+    for (int i = 0; i < WRITERS; i++) {
+        w[i] = (writer){.token = token, .prefix = prefix, .id = i,
+                        .conversations = conversations, .stop = stop};
+        pthread_create(&th[i], NULL, write_loop, &w[i]);
+    }
+}
+
+static int writers_acked(const writer *w)
+{
+    int n = 0;
+    for (int i = 0; i < WRITERS; i++)
+        n += w[i].acked;
+    return n;
+}
+
+/* Waits (at most 20 s) until the writers have had at least want writes acknowledged. */
+static void writers_await(const writer *w, int want)
+{
+    double deadline = now_s() + 20;
+    while (writers_acked(w) < want && now_s() < deadline)
+        sleep_ms(200);
+}
+
+/* Stops and joins the writers; sums what they saw. Fails on a status no write should get. */
+static void writers_stop(writer *w, pthread_t *th, volatile bool *stop, int *acked,
+                         int *unavailable, int *failed)
+{
+    *stop = true;
+    *acked = *unavailable = *failed = 0;
+    for (int i = 0; i < WRITERS; i++) {
+        pthread_join(th[i], NULL);
+        ck_assert_msg(w[i].odd == 0, "writer %d got status %ld", i, w[i].odd);
+        *acked += w[i].acked;
+        *unavailable += w[i].unavailable;
+        *failed += w[i].failed;
+    }
 }
 
 static long postmaster_pid(void)
@@ -312,10 +362,7 @@ START_TEST(test_database_killed_under_writes_loses_nothing)
     volatile bool stop = false;
     writer w[WRITERS];
     pthread_t th[WRITERS];
-    for (int i = 0; i < WRITERS; i++) {
-        w[i] = (writer){.token = t, .prefix = prefix, .id = i, .stop = &stop};
-        pthread_create(&th[i], NULL, write_loop, &w[i]);
-    }
+    writers_start(w, th, t, prefix, false, &stop);
     sleep_ms(1500);
     long pid = postmaster_pid();
     ck_assert_int_gt(pid, 0);
@@ -329,28 +376,10 @@ START_TEST(test_database_killed_under_writes_loses_nothing)
             sleep_ms(500);
     }
     ck_assert_msg(started, "the cluster did not start again after kill -9");
-    double deadline = now_s() + 20;
-    int before = 0;
-    for (int i = 0; i < WRITERS; i++)
-        before += w[i].acked;
-    /* writing again after recovery */
-    for (;;) {
-        int now_acked = 0;
-        for (int i = 0; i < WRITERS; i++)
-            now_acked += w[i].acked;
-        if (now_acked >= before + 2 * WRITERS || now_s() > deadline)
-            break;
-        sleep_ms(200);
-    }
-    stop = true;
-    int acked = 0, unavailable = 0, failed = 0;
-    for (int i = 0; i < WRITERS; i++) {
-        pthread_join(th[i], NULL);
-        ck_assert_msg(w[i].odd == 0, "writer %d got status %ld", i, w[i].odd);
-        acked += w[i].acked;
-        unavailable += w[i].unavailable;
-        failed += w[i].failed;
-    }
+    int before = writers_acked(w);
+    writers_await(w, before + 2 * WRITERS); /* writing again after recovery */
+    int acked, unavailable, failed;
+    writers_stop(w, th, &stop, &acked, &unavailable, &failed);
     fprintf(stderr, "kill -9 under writes: %d acknowledged, %d answers 503, %d without answer\n",
             acked, unavailable, failed);
     ck_assert_msg(acked >= before + 2 * WRITERS, "writes did not resume after recovery");
@@ -394,50 +423,6 @@ END_TEST
 
 /* ---- the server killed under writes (issue 9) ---- */
 
-typedef struct conv_writer {
-    const char *token, *prefix;
-    int id;
-    volatile bool *stop;
-    int acked, unanswered; /* conversations acknowledged; requests without an answer */
-    long odd;
-} conv_writer;
-
-/* Logs conversations with a clinical note (two rows and an audit row in one transaction),
- * each with its own Idempotency-Key, retrying a request with the same key until it is
- * acknowledged: across the kill and the new server. */
-static void *conv_loop(void *p)
-{
-    conv_writer *w = p;
-    while (!*w->stop && !w->odd) {
-        char key[160], hdr[200], body[600];
-        snprintf(key, sizeof key, "%s-w%d-%d", w->prefix, w->id, w->acked);
-        snprintf(hdr, sizeof hdr, "Idempotency-Key: %s", key);
-        snprintf(body, sizeof body,
-                 "{\"resident_id\": \"" IT_RESIDENT_ENGEN_1 "\", \"occurred_at\": "
-                 "\"2025-06-04T09:30:00+02:00\", \"kind\": \"phone\", \"outcome\": \"held\", "
-                 "\"clinical_note\": \"Kill %s\"}",
-                 key);
-        const char *h[] = {hdr, NULL};
-        for (;;) {
-            it_response *r = it_request("POST", "/api/conversations", w->token, body, h);
-            long st = r->status;
-            it_response_free(r);
-            if (st == 201) {
-                w->acked++;
-                break;
-            }
-            if (st == 0)
-                w->unanswered++;
-            else {
-                w->odd = st;
-                break;
-            }
-            sleep_ms(50);
-        }
-    }
-    return NULL;
-}
-
 /* kill -9 of the server while four clients write: nothing half-written (every conversation
  * has its note and its audit row), no key left claimed by the dead process, and the retries
  * against a new server complete every write exactly once. */
@@ -450,16 +435,11 @@ START_TEST(test_server_killed_under_writes_leaves_nothing_half_written)
     char *t = it_login("clinician@slagelse.demo");
     char *prefix = it_unique("s9");
     volatile bool stop = false;
-    conv_writer w[WRITERS];
+    writer w[WRITERS];
     pthread_t th[WRITERS];
-    for (int i = 0; i < WRITERS; i++) {
-        w[i] = (conv_writer){.token = t, .prefix = prefix, .id = i, .stop = &stop};
-        pthread_create(&th[i], NULL, conv_loop, &w[i]);
-    }
+    writers_start(w, th, t, prefix, true, &stop);
     sleep_ms(1500);
-    int before = 0;
-    for (int i = 0; i < WRITERS; i++)
-        before += w[i].acked;
+    int before = writers_acked(w);
     ck_assert_msg(before > 0, "no write was acknowledged before the kill");
     ck_assert_int_eq(kill(it_server_pid(), SIGKILL), 0);
     int rc = it_server_stop(); /* reaps it */
@@ -489,27 +469,14 @@ START_TEST(test_server_killed_under_writes_leaves_nothing_half_written)
     free(pending);
 
     it_server_start(env);
-    double deadline = now_s() + 20;
-    for (;;) {
-        int now_acked = 0;
-        for (int i = 0; i < WRITERS; i++)
-            now_acked += w[i].acked;
-        if (now_acked >= before + 2 * WRITERS || now_s() > deadline)
-            break;
-        sleep_ms(200);
-    }
-    stop = true;
-    int acked = 0, unanswered = 0;
-    for (int i = 0; i < WRITERS; i++) {
-        pthread_join(th[i], NULL);
-        ck_assert_msg(w[i].odd == 0, "writer %d got status %ld", i, w[i].odd);
-        acked += w[i].acked;
-        unanswered += w[i].unanswered;
-    }
+    writers_await(w, before + 2 * WRITERS);
+    int acked, unavailable, unanswered;
+    writers_stop(w, th, &stop, &acked, &unavailable, &unanswered);
     fprintf(stderr, "kill -9 of the server: %d acknowledged (%d before), %d requests unanswered\n",
             acked, before, unanswered);
     ck_assert_msg(acked >= before + 2 * WRITERS, "writes did not resume on the new server");
     ck_assert_msg(unanswered > 0, "no request went unanswered while no server ran");
+    ck_assert_msg(unavailable == 0, "%d answers 503 with the database up", unavailable);
 
     char *n = it_db_value_params(db,
                                  "SELECT count(*) FROM conversation_notes WHERE body LIKE $1", 1, p);
