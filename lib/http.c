@@ -24,6 +24,7 @@
  */
 #define _GNU_SOURCE /* accept4 */
 #include "http.h"
+#include "jsonw.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -253,7 +254,7 @@ static void wire_problem(const http_server *s, int fd, unsigned status, const ch
         problem_field(errors, field, detail);
     }
     json_t *body = problem_body(status, code, NULL, detail, rid, errors);
-    char *text = json_dumps(body, JSON_COMPACT);
+    char *text = jsonw_dumps(body, NULL);
     json_decref(body);
     char head[768];
     int hn = snprintf(head, sizeof head,
@@ -312,7 +313,7 @@ void http_reply(http_request *req, unsigned status, const char *content_type, co
 
 void http_reply_json(http_request *req, unsigned status, json_t *body)
 {
-    char *text = json_dumps(body, JSON_COMPACT);
+    char *text = jsonw_dumps(body, NULL);
     json_decref(body);
     if (!text) {
         problem_send(req, 500, "internal", NULL, "The response could not be encoded.");
@@ -746,7 +747,7 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
     while (n && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
         msg[--n] = '\0';
     json_t *o = json_pack("{s:s, s:s}", "level", "warn", "mhd", msg);
-    char *line = json_dumps(o, JSON_COMPACT);
+    char *line = jsonw_dumps(o, NULL);
     if (line)
         fprintf(stderr, "%s\n", line);
     free(line);

@@ -2,6 +2,7 @@
  * problem: RFC 9457 problem details; see problem.h.
  */
 #include "problem.h"
+#include "jsonw.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -56,7 +57,7 @@ void problem_send_errors(http_request *req, unsigned status, const char *code,
                          const char *title, const char *detail, json_t *errors)
 {
     json_t *body = problem_body(status, code, title, detail, req->request_id, errors);
-    char *text = json_dumps(body, JSON_COMPACT);
+    char *text = jsonw_dumps(body, NULL);
     json_decref(body);
     http_reply_owned(req, status, "application/problem+json", text, text ? strlen(text) : 0);
 }

@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "app.h"
+#include "jsonw.h"
 #include "calendar.h"
 #include "cursor.h"
 #include "handlers.h"
@@ -484,7 +485,7 @@ static db_outcome create_tx(app_call *c)
     json_object_set_new(row, "team_id", json_string(region ? own : team));
     json_object_set_new(row, "facility_id", json_string(facility));
 
-    char *text = json_dumps(row, JSON_COMPACT);
+    char *text = jsonw_dumps(row, NULL);
     json_decref(row);
     const char *q[] = {text};
     r = app_exec(c, "agreements_create", 1, q);
@@ -554,7 +555,7 @@ static db_outcome explain_miss(app_call *c, const char *id, const char *version,
 static db_outcome update_tx(app_call *c)
 {
     write_ctx *w = c->ctx;
-    char *text = json_dumps(w->body, JSON_COMPACT);
+    char *text = jsonw_dumps(w->body, NULL);
     const char *p[] = {w->id, w->version, text};
     PGresult *r = app_exec(c, "agreements_update", 3, p);
     free(text);

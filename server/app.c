@@ -3,6 +3,7 @@
  * idempotency; see app.h.
  */
 #include "app.h"
+#include "jsonw.h"
 
 #include <sodium.h>
 #include <stdio.h>
@@ -66,18 +67,42 @@ void app_rfc3339(long epoch, char *buf, size_t len)
 
 /* ---- replies ---- */
 
-void app_reply(app_call *c, unsigned status, json_t *body)
+/* Drops a reply set earlier (body and text). */
+static void drop_reply(app_call *c)
 {
     json_decref(c->body);
+    c->body = NULL;
+    free(c->text);
+    c->text = NULL;
+    c->text_len = 0;
+}
+
+void app_reply(app_call *c, unsigned status, json_t *body)
+{
+    drop_reply(c);
     c->status = status;
     c->body = body;
     c->is_problem = false;
 }
 
+db_outcome app_reply_jsonw(app_call *c, unsigned status, jsonw *w)
+{
+    drop_reply(c);
+    size_t len = 0;
+    char *text = jsonw_finish(w, &len);
+    if (!text)
+        return app_fail(c, 500, "internal", "The response could not be encoded.", NULL);
+    c->status = status;
+    c->text = text;
+    c->text_len = len;
+    c->is_problem = false;
+    return DB_COMMIT;
+}
+
 db_outcome app_fail(app_call *c, unsigned status, const char *code, const char *detail,
                     json_t *errors)
 {
-    json_decref(c->body);
+    drop_reply(c);
     c->status = status;
     c->body = problem_body(status, code, NULL, detail, c->req->request_id, errors);
     c->is_problem = true;
@@ -157,7 +182,7 @@ static void log_db_error(http_request *req, const db_error *e)
     json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s}", "level", "error", "request_id",
                           req->request_id, "route", req->route ? req->route : "", "sqlstate",
                           e->sqlstate, "message", e->message);
-    char *line = json_dumps(o, JSON_COMPACT);
+    char *line = jsonw_dumps(o, NULL);
     if (line)
         fprintf(stderr, "%s\n", line);
     free(line);
@@ -299,8 +324,7 @@ typedef struct run_ctx {
 
 static void reset_reply(app_call *c)
 {
-    json_decref(c->body);
-    c->body = NULL;
+    drop_reply(c);
     c->status = 0;
     c->is_problem = false;
     c->etag = NULL;
@@ -353,9 +377,11 @@ static db_outcome run_body(db_tx *tx, void *p)
         char st[16];
         snprintf(st, sizeof st, "%u", c->status);
         /* a replay must answer exactly as the first time, Location and ETag included */
-        json_t *saved = json_pack("{s:O?, s:s?, s:s?}", "body", c->body, "location",
-                                  c->location, "etag", c->etag);
-        char *text = saved ? json_dumps(saved, JSON_COMPACT) : NULL;
+        json_t *written = c->text ? json_loadb(c->text, c->text_len, 0, NULL) : NULL;
+        json_t *saved = json_pack("{s:O?, s:s?, s:s?}", "body", written ? written : c->body,
+                                  "location", c->location, "etag", c->etag);
+        json_decref(written);
+        char *text = saved ? jsonw_dumps(saved, NULL) : NULL;
         json_decref(saved);
         const char *params[] = {rc->idem_key, st, text};
         db_queue(tx, "idem_store", 3, params);
@@ -412,15 +438,15 @@ void app_run(http_request *req, app_fn fn, void *ctx, unsigned flags)
     db_error err;
     db_status st = db_run(app.pool, &begin, run_body, &rc, &err);
     if (st != DB_OK) {
-        json_decref(call.body);
+        drop_reply(&call);
         send_db_error(req, st, &err);
         return;
     }
     if (rc.replayed)
         http_add_header(req, "Idempotent-Replayed", "true");
     if (call.is_problem) {
-        char *text = json_dumps(call.body, JSON_COMPACT);
-        json_decref(call.body);
+        char *text = jsonw_dumps(call.body, NULL);
+        drop_reply(&call);
         http_reply_owned(req, call.status, "application/problem+json", text,
                          text ? strlen(text) : 0);
         return;
@@ -431,6 +457,11 @@ void app_run(http_request *req, app_fn fn, void *ctx, unsigned flags)
     }
     if (call.location)
         http_add_header(req, "Location", call.location);
+    if (call.text) {
+        http_reply_owned(req, call.status, "application/json; charset=utf-8", call.text,
+                         call.text_len);
+        return;
+    }
     if (call.status == 204 || !call.body) {
         json_decref(call.body);
         http_reply(req, call.status ? call.status : 204, NULL, NULL, 0);
@@ -505,7 +536,7 @@ db_outcome app_stale(app_call *c, json_t *current)
                                 c->req->request_id, NULL);
     if (current)
         json_object_set_new(body, "current", current);
-    json_decref(c->body);
+    drop_reply(c);
     c->status = 412;
     c->body = body;
     c->is_problem = true;
@@ -551,6 +582,38 @@ json_t *app_jstr(const PGresult *r, int row, const char *col)
             return json_string(buf);
     }
     return json_string(v);
+}
+
+void app_wstr(jsonw *w, const PGresult *r, int row, const char *col)
+{
+    int c = r ? db_col(r, col) : -1;
+    const char *v = r ? db_val(r, row, c) : NULL;
+    if (v && db_is_timestamptz(r, c)) {
+        char buf[64];
+        if (db_rfc3339(v, buf, sizeof buf)) {
+            jsonw_string(w, buf);
+            return;
+        }
+    }
+    jsonw_string(w, v);
+}
+
+void app_wbool(jsonw *w, const PGresult *r, int row, const char *col)
+{
+    const char *v = db_get(r, row, col);
+    if (v)
+        jsonw_bool(w, v[0] == 't');
+    else
+        jsonw_null(w);
+}
+
+void app_wint(jsonw *w, const PGresult *r, int row, const char *col)
+{
+    const char *v = db_get(r, row, col);
+    if (v)
+        jsonw_int(w, strtoll(v, NULL, 10));
+    else
+        jsonw_null(w);
 }
 
 json_t *app_jbool(const PGresult *r, int row, const char *col)

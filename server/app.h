@@ -15,6 +15,7 @@
 #include "db.h"
 #include "http.h"
 #include "json.h"
+#include "jsonw.h"
 #include "metrics.h"
 #include "problem.h"
 #include "ratelimit.h"
@@ -80,6 +81,8 @@ struct app_call {
     /* the reply, set inside the transaction; sent after commit */
     unsigned status;
     json_t *body;            /* owned; a problem when status >= 400 */
+    char *text;              /* owned, malloc'd: the reply as JSON text already (lists) */
+    size_t text_len;
     bool is_problem;
     const char *etag;        /* arena string: strong ETag value without quotes */
     const char *location;
@@ -97,6 +100,10 @@ void app_run(http_request *req, app_fn fn, void *ctx, unsigned flags);
 
 /* Setting the reply from inside fn. app_reply steals body. */
 void app_reply(app_call *c, unsigned status, json_t *body);
+/* The same with a reply written as text (jsonw: lists of many rows, without building jansson
+ * values): takes w's text and leaves w empty. DB_COMMIT, or DB_ROLLBACK with a 500 when the
+ * writer failed; a handler returns what it returns. */
+db_outcome app_reply_jsonw(app_call *c, unsigned status, jsonw *w);
 /* A problem reply; errors (stolen) may be NULL. Returns DB_ROLLBACK for convenience. */
 db_outcome app_fail(app_call *c, unsigned status, const char *code, const char *detail,
                     json_t *errors);
@@ -178,6 +185,10 @@ unsigned app_role_bit(const char *role);
 
 /* JSON helpers for result rows: a string column or null. */
 json_t *app_jstr(const PGresult *r, int row, const char *col);
+/* A column's value written as app_jstr, app_jbool and app_jint make it. */
+void app_wstr(jsonw *w, const PGresult *r, int row, const char *col);
+void app_wbool(jsonw *w, const PGresult *r, int row, const char *col);
+void app_wint(jsonw *w, const PGresult *r, int row, const char *col);
 json_t *app_jbool(const PGresult *r, int row, const char *col);
 json_t *app_jint(const PGresult *r, int row, const char *col);
 /* A json/jsonb column parsed (null when NULL). */

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "app.h"
+#include "jsonw.h"
 #include "consents.h"
 #include "handlers.h"
 #include "routes.h"
@@ -42,6 +43,29 @@ void consents_set_shown(json_t *o)
 {
     json_object_set_new(o, "summary_consent_state", json_null());
     json_object_set_new(o, "summary_hidden_since", json_null());
+}
+
+void consents_write_summary_state(jsonw *w, bool hidden, const char *share_state)
+{
+    jsonw_key(w, "summary_hidden_reason");
+    if (!hidden) {
+        jsonw_null(w);
+        jsonw_key(w, "summary_consent_state");
+        jsonw_null(w);
+        jsonw_key(w, "summary_hidden_since");
+        jsonw_null(w);
+        return;
+    }
+    const char *state = share_state ? share_state : "none";
+    const char *day = strchr(state, ' ');
+    jsonw_string(w, "no_consent");
+    jsonw_key(w, "summary_consent_state");
+    if (day)
+        jsonw_stringn(w, state, (size_t)(day - state));
+    else
+        jsonw_string(w, state);
+    jsonw_key(w, "summary_hidden_since");
+    jsonw_string(w, day ? day + 1 : NULL);
 }
 
 static const db_stmt consent_stmts[] = {
@@ -175,7 +199,7 @@ static bool record_valid(http_request *req, record_ctx *w)
             if (len < 1 || len > 200)
                 return fail_field(req, "partners", "must be names of 1 to 200 characters");
         }
-        char *text = json_dumps(partners, JSON_COMPACT);
+        char *text = jsonw_dumps(partners, NULL);
         w->partners = arena_strdup(req->arena, text);
         free(text);
     }

@@ -10,6 +10,8 @@
 
 #include <jansson.h>
 
+#include "jsonw.h"
+
 /* The state of the resident's latest consent to share summaries with the facility, as an SQL
  * expression read as the caller: 'granted', 'refused', 'withdrawn YYYY-MM-DD' (the day it was
  * withdrawn, Copenhagen), 'expired YYYY-MM-DD' (the last day it was valid), or NULL (never
@@ -35,5 +37,8 @@ void consents_set_hidden(json_t *o, const char *share_state);
 /* The same fields when nothing is hidden for want of consent: summary_consent_state and
  * summary_hidden_since null (summary_hidden_reason is the caller's). */
 void consents_set_shown(json_t *o);
+/* The three fields (summary_hidden_reason, summary_consent_state, summary_hidden_since)
+ * written as members: as consents_set_hidden when hidden, else all three null. */
+void consents_write_summary_state(jsonw *w, bool hidden, const char *share_state);
 
 #endif

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "app.h"
+#include "jsonw.h"
 #include "consents.h"
 #include "cursor.h"
 #include "handlers.h"
@@ -322,7 +323,7 @@ static bool array_member(http_request *req, json_t *body, const char *name, bool
         *out = ids ? NULL : "[]";
         return true;
     }
-    char *text = json_dumps(a, JSON_COMPACT);
+    char *text = jsonw_dumps(a, NULL);
     *out = arena_strdup(req->arena, text ? text : "[]");
     free(text);
     return true;

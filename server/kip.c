@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "app.h"
+#include "jsonw.h"
 #include "cursor.h"
 #include "handlers.h"
 #include "routes.h"
@@ -380,8 +381,8 @@ static void kip_put(http_request *req)
     }
     json_decref(errors);
     put_ctx x = {.resident_id = id, .if_match = v, .body = body};
-    x.goals = json_dumps(json_object_get(body, "goals"), JSON_COMPACT);
-    x.participants = json_dumps(json_object_get(body, "participants"), JSON_COMPACT);
+    x.goals = jsonw_dumps(json_object_get(body, "goals"), NULL);
+    x.participants = jsonw_dumps(json_object_get(body, "participants"), NULL);
     if (!x.goals || !x.participants)
         problem_send(req, 503, "busy", NULL, "The server is short of memory; try again.");
     else

@@ -22,6 +22,7 @@
 #include <time.h>
 
 #include "app.h"
+#include "jsonw.h"
 #include "cursor.h"
 #include "handlers.h"
 #include "routes.h"
@@ -362,7 +363,7 @@ static db_outcome create_tx(app_call *c)
     const char *location = json_str(b, "location") ? json_str(b, "location") : "";
     PGresult *r;
     if (x->network) {
-        char *named = json_dumps(json_object_get(b, "participants"), JSON_COMPACT);
+        char *named = jsonw_dumps(json_object_get(b, "participants"), NULL);
         const char *sp[] = {json_str(b, "resident_id"), named ? named : "[]"};
         PGresult *sr = app_exec(c, "meetings_safety_missing", 2, sp);
         free(named);

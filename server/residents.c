@@ -215,54 +215,96 @@ static bool caller_is_region(const app_call *c)
     return c->who && (c->who->role_bit & ROLES_REGION);
 }
 
-static json_t *next_conversation_json(const PGresult *r, int i)
+/* The next planned conversation of row i, or null. */
+static void next_conversation_write(jsonw *w, const PGresult *r, int i)
 {
-    if (!db_get(r, i, "next_visit_id"))
-        return json_null();
-    json_t *o = json_object();
-    json_object_set_new(o, "visit_id", app_jstr(r, i, "next_visit_id"));
-    json_object_set_new(o, "starts_at", app_jstr(r, i, "next_visit_at"));
-    json_object_set_new(o, "visit_kind", app_jstr(r, i, "next_visit_kind"));
-    json_object_set_new(o, "on_agenda", app_jbool(r, i, "next_on_agenda"));
-    return o;
+    if (!db_get(r, i, "next_visit_id")) {
+        jsonw_null(w);
+        return;
+    }
+    jsonw_object_begin(w);
+    jsonw_key(w, "visit_id");
+    app_wstr(w, r, i, "next_visit_id");
+    jsonw_key(w, "starts_at");
+    app_wstr(w, r, i, "next_visit_at");
+    jsonw_key(w, "visit_kind");
+    app_wstr(w, r, i, "next_visit_kind");
+    jsonw_key(w, "on_agenda");
+    app_wbool(w, r, i, "next_on_agenda");
+    jsonw_object_end(w);
 }
 
+/* A string member. */
+static void member_str(jsonw *w, const char *key, const PGresult *r, int i, const char *col)
+{
+    jsonw_key(w, key);
+    app_wstr(w, r, i, col);
+}
+
+/* Row i as a resident, written straight to w (its members; resident_write the object): the
+ * caseload and the board write pages of up to 200 without building jansson values
+ * (docs/BENCHMARKS.md, fourth pass). */
+static void resident_members(jsonw *w, const PGresult *r, int i)
+{
+    member_str(w, "id", r, i, "id");
+    member_str(w, "name", r, i, "name");
+    member_str(w, "date_of_birth", r, i, "date_of_birth");
+    member_str(w, "facility_id", r, i, "facility_id");
+    member_str(w, "facility_name", r, i, "facility_name");
+    member_str(w, "team_id", r, i, "team_id");
+    member_str(w, "team_name", r, i, "team_name");
+    member_str(w, "contact_person_id", r, i, "contact_person_id");
+    member_str(w, "contact_person_name", r, i, "contact_person_name");
+    member_str(w, "responsible_clinician_id", r, i, "responsible_clinician_id");
+    member_str(w, "responsible_clinician_name", r, i, "clinician_name");
+    member_str(w, "status", r, i, "status");
+    member_str(w, "discharged_at", r, i, "discharged_at");
+    member_str(w, "intensity", r, i, "intensity");
+    jsonw_key(w, "safety");
+    jsonw_object_begin(w);
+    jsonw_key(w, "risk");
+    app_wbool(w, r, i, "safety_risk");
+    member_str(w, "note", r, i, "safety_note");
+    member_str(w, "assessed_by", r, i, "safety_assessed_by");
+    member_str(w, "assessed_by_name", r, i, "safety_assessor_name");
+    member_str(w, "assessed_at", r, i, "safety_assessed_at");
+    jsonw_object_end(w);
+    jsonw_key(w, "next_planned_conversation");
+    next_conversation_write(w, r, i);
+    member_str(w, "last_held_conversation_at", r, i, "last_held_at_text");
+    jsonw_key(w, "talk_requested_this_week");
+    app_wbool(w, r, i, "talk_requested_this_week");
+    jsonw_key(w, "admitted");
+    app_wbool(w, r, i, "admitted");
+    jsonw_key(w, "kip");
+    jsonw_object_begin(w);
+    member_str(w, "status", r, i, "kip_status");
+    member_str(w, "next_review", r, i, "kip_next_review");
+    jsonw_object_end(w);
+    jsonw_key(w, "version");
+    app_wint(w, r, i, "version");
+    member_str(w, "updated_at", r, i, "updated_at");
+}
+
+static void resident_write(jsonw *w, const PGresult *r, int i)
+{
+    jsonw_object_begin(w);
+    resident_members(w, r, i);
+    jsonw_object_end(w);
+}
+
+/* Row i as a resident value (one resident's replies): what resident_write writes, read
+ * back. New reference; json null if it cannot be written. */
 static json_t *resident_json(const PGresult *r, int i)
 {
-    json_t *o = json_object();
-    json_object_set_new(o, "id", app_jstr(r, i, "id"));
-    json_object_set_new(o, "name", app_jstr(r, i, "name"));
-    json_object_set_new(o, "date_of_birth", app_jstr(r, i, "date_of_birth"));
-    json_object_set_new(o, "facility_id", app_jstr(r, i, "facility_id"));
-    json_object_set_new(o, "facility_name", app_jstr(r, i, "facility_name"));
-    json_object_set_new(o, "team_id", app_jstr(r, i, "team_id"));
-    json_object_set_new(o, "team_name", app_jstr(r, i, "team_name"));
-    json_object_set_new(o, "contact_person_id", app_jstr(r, i, "contact_person_id"));
-    json_object_set_new(o, "contact_person_name", app_jstr(r, i, "contact_person_name"));
-    json_object_set_new(o, "responsible_clinician_id", app_jstr(r, i, "responsible_clinician_id"));
-    json_object_set_new(o, "responsible_clinician_name", app_jstr(r, i, "clinician_name"));
-    json_object_set_new(o, "status", app_jstr(r, i, "status"));
-    json_object_set_new(o, "discharged_at", app_jstr(r, i, "discharged_at"));
-    json_object_set_new(o, "intensity", app_jstr(r, i, "intensity"));
-    json_t *safety = json_object();
-    json_object_set_new(safety, "risk", app_jbool(r, i, "safety_risk"));
-    json_object_set_new(safety, "note", app_jstr(r, i, "safety_note"));
-    json_object_set_new(safety, "assessed_by", app_jstr(r, i, "safety_assessed_by"));
-    json_object_set_new(safety, "assessed_by_name", app_jstr(r, i, "safety_assessor_name"));
-    json_object_set_new(safety, "assessed_at", app_jstr(r, i, "safety_assessed_at"));
-    json_object_set_new(o, "safety", safety);
-    json_object_set_new(o, "next_planned_conversation", next_conversation_json(r, i));
-    json_object_set_new(o, "last_held_conversation_at", app_jstr(r, i, "last_held_at_text"));
-    json_object_set_new(o, "talk_requested_this_week",
-                        app_jbool(r, i, "talk_requested_this_week"));
-    json_object_set_new(o, "admitted", app_jbool(r, i, "admitted"));
-    json_t *kip = json_object();
-    json_object_set_new(kip, "status", app_jstr(r, i, "kip_status"));
-    json_object_set_new(kip, "next_review", app_jstr(r, i, "kip_next_review"));
-    json_object_set_new(o, "kip", kip);
-    json_object_set_new(o, "version", app_jint(r, i, "version"));
-    json_object_set_new(o, "updated_at", app_jstr(r, i, "updated_at"));
-    return o;
+    jsonw w;
+    jsonw_init(&w);
+    resident_write(&w, r, i);
+    size_t len = 0;
+    char *text = jsonw_finish(&w, &len);
+    json_t *o = text ? json_loadb(text, len, 0, NULL) : NULL;
+    free(text);
+    return o ? o : json_null();
 }
 
 /* A query parameter that must be a UUID when given; false after sending a 400. */
@@ -314,13 +356,21 @@ static db_outcome list_tx(app_call *c)
     PGresult *r = app_exec(c, "residents_list", 8, p);
     if (!r)
         return DB_ROLLBACK;
-    json_t *items = json_array();
+    jsonw w;
+    jsonw_init(&w);
+    jsonw_object_begin(&w);
+    jsonw_key(&w, "items");
+    jsonw_array_begin(&w);
     int n = db_rows(r);
     for (int i = 0; i < n && i < l->limit; i++)
-        json_array_append_new(items, resident_json(r, i));
+        resident_write(&w, r, i);
+    jsonw_array_end(&w);
+    jsonw_key(&w, "next");
     json_t *next = cursor_next(r, l->limit, "name");
-    app_reply(c, 200, json_pack("{s:o, s:o}", "items", items, "next", next));
-    return DB_COMMIT;
+    jsonw_value(&w, next);
+    json_decref(next);
+    jsonw_object_end(&w);
+    return app_reply_jsonw(c, 200, &w);
 }
 
 void residents_list(http_request *req)
@@ -629,35 +679,40 @@ static db_outcome board_tx(app_call *c)
     if (!r)
         return DB_ROLLBACK;
     bool region = caller_is_region(c);
-    json_t *items = json_array();
+    jsonw w;
+    jsonw_init(&w);
+    jsonw_object_begin(&w);
+    jsonw_key(&w, "items");
+    jsonw_array_begin(&w);
     int n = db_rows(r);
     for (int i = 0; i < n && i < l->limit; i++) {
-        json_t *o = resident_json(r, i);
-        json_t *why = json_array();
+        jsonw_object_begin(&w);
+        resident_members(&w, r, i);
+        jsonw_key(&w, "on_board_because");
+        jsonw_array_begin(&w);
         if (strcmp(db_get(r, i, "intensity"), "intensive") == 0)
-            json_array_append_new(why, json_string("intensive"));
+            jsonw_string(&w, "intensive");
         if (db_get(r, i, "talk_requested_this_week")[0] == 't')
-            json_array_append_new(why, json_string("talk_requested"));
+            jsonw_string(&w, "talk_requested");
         if (db_get(r, i, "admitted")[0] == 't')
-            json_array_append_new(why, json_string("admitted"));
-        json_object_set_new(o, "on_board_because", why);
-        json_object_set_new(o, "intensity_changed_at", app_jstr(r, i, "intensity_changed_at"));
-        json_object_set_new(o, "intensity_reason", app_jstr(r, i, "intensity_reason"));
+            jsonw_string(&w, "admitted");
+        jsonw_array_end(&w);
+        member_str(&w, "intensity_changed_at", r, i, "intensity_changed_at");
+        member_str(&w, "intensity_reason", r, i, "intensity_reason");
         /* what the database let the caller read of the latest shared summary */
-        json_object_set_new(o, "latest_summary", app_jstr(r, i, "latest_summary"));
-        json_object_set_new(o, "latest_summary_at", app_jstr(r, i, "latest_summary_at"));
+        member_str(&w, "latest_summary", r, i, "latest_summary");
+        member_str(&w, "latest_summary_at", r, i, "latest_summary_at");
         const char *consent = db_get(r, i, "summary_consent");
-        if (!region && !consents_share_granted(consent)) {
-            consents_set_hidden(o, consent);
-        } else {
-            json_object_set_new(o, "summary_hidden_reason", json_null());
-            consents_set_shown(o);
-        }
-        json_array_append_new(items, o);
+        consents_write_summary_state(&w, !region && !consents_share_granted(consent), consent);
+        jsonw_object_end(&w);
     }
+    jsonw_array_end(&w);
+    jsonw_key(&w, "next");
     json_t *next = cursor_next(r, l->limit, "name");
-    app_reply(c, 200, json_pack("{s:o, s:o}", "items", items, "next", next));
-    return DB_COMMIT;
+    jsonw_value(&w, next);
+    json_decref(next);
+    jsonw_object_end(&w);
+    return app_reply_jsonw(c, 200, &w);
 }
 
 static void residents_board(http_request *req)

@@ -2,6 +2,7 @@
  * routes: the route table and dispatcher; see routes.h.
  */
 #include "cursor.h"
+#include "jsonw.h"
 #include "routes.h"
 
 #include <stdio.h>
@@ -243,7 +244,7 @@ void routes_complete(http_request *req, void *cls)
                           req->user_id, "client", req->client_addr);
     if (strcmp(req->peer_addr, req->client_addr) != 0) /* forwarded by a trusted proxy */
         json_object_set_new(o, "peer", json_string(req->peer_addr));
-    char *line = json_dumps(o, JSON_COMPACT);
+    char *line = jsonw_dumps(o, NULL);
     if (line) {
         fputs(line, stdout);
         fputc('\n', stdout);

@@ -177,6 +177,31 @@ START_TEST(test_readmission_is_derived_and_discharge_needs_if_match)
     ck_assert(json_is_false(json_object_get(json_array_get(items, 0), "readmission")));
     it_response_free(r);
 
+    /* the previous discharge is kept on the admission (migration 0073) and follows a change of
+     * the earlier admission: moved 100 days back, the later one is no readmission any more */
+    ck_assert_int_eq(owner_count("SELECT count(*) FROM admissions a "
+                                 "JOIN admission_prev_now n ON n.admission_id = a.id "
+                                 "WHERE (a.prev_discharged_team, a.prev_discharged_facility) "
+                                 "  IS DISTINCT FROM (n.prev_discharged_team, "
+                                 "  n.prev_discharged_facility)", 0, NULL), 0);
+    PGconn *o = it_db_owner();
+    const char *moved[] = {RESIDENT_ENGEN_6, id};
+    PGresult *res = PQexecParams(o, "UPDATE admissions SET admitted_at = admitted_at - "
+                                    "interval '100 days', discharged_at = discharged_at - "
+                                    "interval '100 days' WHERE resident_id = $1::uuid AND id <> $2::uuid",
+                                 2, NULL, moved, NULL, NULL, 0);
+    ck_assert_msg(PQresultStatus(res) == PGRES_COMMAND_OK, "%s", PQerrorMessage(o));
+    PQclear(res);
+    PQfinish(o);
+    snprintf(path, sizeof path, "/api/admissions/%s", id);
+    for (int side = 0; side < 2; side++) {
+        r = it_request("GET", path, side ? clin : staff, NULL, NULL);
+        IT_ASSERT_STATUS(r, 200);
+        ck_assert(json_is_false(json_object_get(r->json, "readmission")));
+        ck_assert_ptr_nonnull(it_json_str(r, "previous_discharged_at"));
+        it_response_free(r);
+    }
+
     free(etag);
     free(id);
     free(key);

@@ -533,6 +533,12 @@ SELECT 'residents', 'residents_names: kept names match the people and organisati
         r.team_name)
        IS DISTINCT FROM (n.contact_person_name, n.clinician_name, n.safety_assessor_name,
                          n.facility_name, n.team_name);
+-- migration 0073: the previous discharges kept on the admission
+INSERT INTO region_check
+SELECT 'admissions', 'admissions_prev: kept previous discharges match the rows', count(*)
+  FROM admissions a JOIN admission_prev_now n ON n.admission_id = a.id
+ WHERE (a.prev_discharged_team, a.prev_discharged_facility)
+       IS DISTINCT FROM (n.prev_discharged_team, n.prev_discharged_facility);
 -- migration 0064: the KIP status facts kept on the resident by a trigger
 INSERT INTO region_check
 SELECT 'residents', 'kip_versions_resident_kip: kept KIP facts match the newest version', count(*)

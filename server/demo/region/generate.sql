@@ -974,6 +974,7 @@ SELECT to_char(clock_timestamp() - now(), 'MI:SS') AS t \gset
 SELECT resident_refresh_facts(NULL);
 SELECT resident_refresh_kip(NULL);   -- the KIP status facts (migration 0064)
 SELECT resident_refresh_names();     -- the names kept on the resident (migration 0069)
+SELECT admission_refresh_prev(NULL); -- the previous discharges kept on admissions (0073)
 ANALYZE residents;
 SET session_replication_role = origin;
 SELECT to_char(clock_timestamp() - now(), 'MI:SS') AS t \gset
