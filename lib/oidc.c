@@ -11,6 +11,7 @@
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
 #include <openssl/pem.h>
+#include <openssl/x509.h>
 #include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -520,9 +521,38 @@ static char *escape(const char *s)
     return out;
 }
 
-/* RFC 7523 client authentication: a short-lived RS256 JWT signed with the client's key. */
-static char *client_assertion(const char *client_id, const char *key_pem, const char *audience,
-                              time_t now)
+bool oidc_cert_thumbprints(const char *cert_pem, const char *key_pem, oidc_thumbprints *out)
+{
+    memset(out, 0, sizeof *out);
+    BIO *cb = BIO_new_mem_buf(cert_pem, -1), *kb = BIO_new_mem_buf(key_pem, -1);
+    X509 *cert = cb ? PEM_read_bio_X509(cb, NULL, NULL, NULL) : NULL;
+    EVP_PKEY *key = kb ? PEM_read_bio_PrivateKey(kb, NULL, NULL, NULL) : NULL;
+    unsigned char *der = NULL;
+    int len = cert ? i2d_X509(cert, &der) : -1;
+    bool ok = false;
+    if (len > 0 && key && X509_check_private_key(cert, key) == 1) {
+        unsigned char sha1[EVP_MAX_MD_SIZE], sha256[EVP_MAX_MD_SIZE];
+        unsigned int n1 = 0, n256 = 0;
+        if (EVP_Digest(der, (size_t)len, sha1, &n1, EVP_sha1(), NULL) == 1 &&
+            EVP_Digest(der, (size_t)len, sha256, &n256, EVP_sha256(), NULL) == 1 && n1 == 20 &&
+            n256 == 32) {
+            sodium_bin2base64(out->x5t, sizeof out->x5t, sha1, n1,
+                              sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+            sodium_bin2base64(out->x5t_s256, sizeof out->x5t_s256, sha256, n256,
+                              sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+            ok = true;
+        }
+    }
+    OPENSSL_free(der);
+    EVP_PKEY_free(key);
+    X509_free(cert);
+    BIO_free(cb);
+    BIO_free(kb);
+    return ok;
+}
+
+char *oidc_client_assertion(const char *client_id, const char *key_pem,
+                            const oidc_thumbprints *cert, const char *audience, time_t now)
 {
     jwt_t *jwt = NULL;
     unsigned char rnd[16];
@@ -534,6 +564,8 @@ static char *client_assertion(const char *client_id, const char *key_pem, const 
         jwt_add_grant(jwt, "sub", client_id) == 0 && jwt_add_grant(jwt, "aud", audience) == 0 &&
         jwt_add_grant(jwt, "jti", jti) == 0 && jwt_add_grant_int(jwt, "iat", (long)now) == 0 &&
         jwt_add_grant_int(jwt, "exp", (long)now + 60) == 0 &&
+        (!cert || (jwt_add_header(jwt, "x5t", cert->x5t) == 0 &&
+                   jwt_add_header(jwt, "x5t#S256", cert->x5t_s256) == 0)) &&
         jwt_set_alg(jwt, JWT_ALG_RS256, (const unsigned char *)key_pem, (int)strlen(key_pem)) == 0)
         out = jwt_encode_str(jwt);
     jwt_free(jwt);
@@ -542,7 +574,7 @@ static char *client_assertion(const char *client_id, const char *key_pem, const 
 
 oidc_status oidc_exchange_code(oidc_provider *p, time_t now, const char *client_id,
                                const char *client_secret, oidc_client_auth auth,
-                               const char *code, const char *redirect_uri,
+                               const oidc_thumbprints *cert, const char *code, const char *redirect_uri,
                                const char *code_verifier, char **id_token)
 {
     *id_token = NULL;
@@ -566,7 +598,7 @@ oidc_status oidc_exchange_code(oidc_provider *p, time_t now, const char *client_
                      "grant_type=authorization_code&code=%s&redirect_uri=%s&code_verifier=%s",
                      e_code, e_redirect, e_verifier);
     if (auth == OIDC_PRIVATE_KEY_JWT) {
-        char *assertion = client_assertion(client_id, client_secret, ep.token, now);
+        char *assertion = oidc_client_assertion(client_id, client_secret, cert, ep.token, now);
         char *e_assertion = assertion ? escape(assertion) : NULL;
         free(assertion);
         if (!e_assertion)

@@ -77,15 +77,34 @@ bool oidc_url_allowed(const oidc_provider *p, const char *url);
  * must equal the configured one. */
 oidc_status oidc_get_endpoints(oidc_provider *p, time_t now, oidc_endpoints *out);
 
+/* The thumbprints of the client's certificate, sent in a client assertion's header: x5t
+ * (base64url of the SHA-1 of the DER certificate: Entra ID finds the client's key by it) and
+ * x5t#S256 (the same of SHA-256). */
+typedef struct oidc_thumbprints {
+    char x5t[32];
+    char x5t_s256[48];
+} oidc_thumbprints;
+
+/* Fills out from a PEM certificate; false when cert_pem is no certificate or is not the one
+ * of the private key key_pem (PEM). */
+bool oidc_cert_thumbprints(const char *cert_pem, const char *key_pem, oidc_thumbprints *out);
+
+/* RFC 7523 client authentication: a JWT signed RS256 with key_pem (iss = sub = client_id,
+ * aud = audience, a random jti, one minute), with cert's thumbprints in its header when cert
+ * is not NULL. New string (free()), or NULL. */
+char *oidc_client_assertion(const char *client_id, const char *key_pem,
+                            const oidc_thumbprints *cert, const char *audience, time_t now);
+
 /* Exchanges an authorization code (with the PKCE verifier) at the token endpoint; on
  * OIDC_OK *id_token is a new string the caller frees with free(). client_secret is the
  * shared secret, or for OIDC_PRIVATE_KEY_JWT the client's RSA private key (PEM): the client
- * then sends a client_assertion (iss = sub = client_id, aud = the token endpoint, a random
- * jti, one minute) instead of a secret. */
+ * then sends oidc_client_assertion (with cert's thumbprints, when not NULL) instead of a
+ * secret. */
 oidc_status oidc_exchange_code(oidc_provider *p, time_t now, const char *client_id,
                                const char *client_secret, oidc_client_auth auth,
-                               const char *code, const char *redirect_uri,
-                               const char *code_verifier, char **id_token);
+                               const oidc_thumbprints *cert, const char *code,
+                               const char *redirect_uri, const char *code_verifier,
+                               char **id_token);
 
 /* What a verified ID token says. */
 typedef struct oidc_claims {

@@ -37,6 +37,8 @@ typedef struct login_provider {
     const char *client_id;
     const char *client_secret;      /* or the private key PEM for private_key_jwt (owned) */
     oidc_client_auth auth;
+    oidc_thumbprints cert;          /* private_key_jwt: the certificate's x5t (Entra ID) */
+    bool has_cert;
     const char *scopes;             /* space-separated, "openid" among them */
     const char *claim;              /* the claim mapped to users.email */
     char orgs[MAX_ORGS][37];        /* Samspil organisations that may use it */
@@ -94,8 +96,9 @@ static bool uuid_list(const char *what, const char *list, char out[][37], size_t
     return true;
 }
 
-/* The client's private key for private_key_jwt (kept for the process's life). */
-static char *read_pem(const char *path)
+/* The client's private key (or certificate) for private_key_jwt, a PEM file whose text has
+ * marker (kept for the process's life). */
+static char *read_pem(const char *path, const char *marker)
 {
     FILE *f = fopen(path, "rb");
     if (!f)
@@ -103,7 +106,7 @@ static char *read_pem(const char *path)
     char *buf = calloc(1, 16385);
     size_t n = buf ? fread(buf, 1, 16384, f) : 0;
     fclose(f);
-    if (!buf || n == 0 || n == 16384 || !strstr(buf, "PRIVATE KEY-----")) {
+    if (!buf || n == 0 || n == 16384 || !strstr(buf, marker)) {
         free(buf);
         return NULL;
     }
@@ -121,11 +124,23 @@ static bool load_provider(login_provider *p, const char *name)
     const char *key_file = env_of(name, "PRIVATE_KEY_FILE");
     if (auth && strcmp(auth, "private_key_jwt") == 0) {
         p->auth = OIDC_PRIVATE_KEY_JWT;
-        p->client_secret = key_file ? read_pem(key_file) : NULL;
+        p->client_secret = key_file ? read_pem(key_file, "PRIVATE KEY-----") : NULL;
         if (!p->client_secret) {
             fprintf(stderr, "config: provider %s: private_key_jwt needs PRIVATE_KEY_FILE, a "
                             "readable RSA private key (PEM)\n", name);
             return false;
+        }
+        /* Entra ID finds the key by the certificate's thumbprint (x5t) in the header */
+        const char *cert_file = env_of(name, "CERTIFICATE_FILE");
+        if (cert_file) {
+            char *cert = read_pem(cert_file, "BEGIN CERTIFICATE-----");
+            p->has_cert = cert && oidc_cert_thumbprints(cert, p->client_secret, &p->cert);
+            free(cert);
+            if (!p->has_cert) {
+                fprintf(stderr, "config: provider %s: CERTIFICATE_FILE must be a readable PEM "
+                                "certificate of the PRIVATE_KEY_FILE key\n", name);
+                return false;
+            }
         }
     }
     const char *orgs = env_of(name, "ORGANIZATIONS");
@@ -520,7 +535,8 @@ void oidc_login_callback(http_request *req)
     time_t now = time(NULL);
     char *id_token = NULL;
     oidc_status st = oidc_exchange_code(p->rp, now, p->client_id, p->client_secret, p->auth,
-                                        code, redirect_uri(req, p), s.got_verifier, &id_token);
+                                        p->has_cert ? &p->cert : NULL, code,
+                                        redirect_uri(req, p), s.got_verifier, &id_token);
     sodium_memzero(s.got_verifier, sizeof s.got_verifier);
     if (st != OIDC_OK) {
         refuse(req, p, NULL, st == OIDC_UNAVAILABLE ? "oidc-unavailable" : "oidc-exchange",

@@ -29,6 +29,7 @@ static int provider_port;
 static char pidfile[] = "/tmp/samspil-oidc-provider-XXXXXX";
 static char keydir[] = "/tmp/samspil-oidc-pk-XXXXXX";
 static char client_key[128], client_pub[128]; /* the private_key_jwt client's key pair */
+static char client_cert[160];                  /* and its certificate */
 
 /* ---- the provider process ---- */
 
@@ -597,13 +598,19 @@ int main(void)
         return 2;
     snprintf(client_key, sizeof client_key, "%s/client.key", keydir);
     snprintf(client_pub, sizeof client_pub, "%s/client.pub", keydir);
-    char cmd[512];
+    /* the client's certificate too: its thumbprint (x5t) goes in the assertion's header, as
+     * Entra ID wants (checked in tests/unit/test_oidc.c; here the log-in works with it) */
+    char cmd[900];
+    snprintf(client_cert, sizeof client_cert, "%s/client.crt", keydir);
     snprintf(cmd, sizeof cmd,
              "openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out %s 2>/dev/null "
-             "&& openssl pkey -in %s -pubout -out %s 2>/dev/null",
-             client_key, client_key, client_pub);
+             "&& openssl pkey -in %s -pubout -out %s 2>/dev/null "
+             "&& openssl req -x509 -key %s -subj /CN=samspil-pk -days 2 -out %s 2>/dev/null",
+             client_key, client_key, client_pub, client_key, client_cert);
     if (system(cmd) != 0)
         return 2;
+    char cert_env[200];
+    snprintf(cert_env, sizeof cert_env, "OIDC_TEST_PK_CERTIFICATE_FILE=%s", client_cert);
     char iss_env[128], iss_es_env[128], iss_pk_env[128], key_env[200];
     snprintf(iss_pk_env, sizeof iss_pk_env, "OIDC_TEST_PK_ISSUER=%s", issuer);
     snprintf(key_env, sizeof key_env, "OIDC_TEST_PK_PRIVATE_KEY_FILE=%s", client_key);
@@ -628,6 +635,7 @@ int main(void)
         "OIDC_TEST_ES_JWKS_MIN_REFRESH_SECONDS=2",
         iss_pk_env,
         key_env,
+        cert_env,
         "OIDC_TEST_PK_CLIENT_ID=samspil-pk",
         "OIDC_TEST_PK_CLIENT_AUTH=private_key_jwt",
         "OIDC_TEST_PK_ORGANIZATIONS=" IT_FACILITY_ENGEN,
@@ -661,6 +669,7 @@ int main(void)
     unlink(pidfile);
     unlink(client_key);
     unlink(client_pub);
+    unlink(client_cert);
     rmdir(keydir);
     return rc;
 }
