@@ -17,7 +17,7 @@ FLAGS=(-std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -fno-sa
 # target: the lib/ sources it needs, then pkg-config packages
 declare -A SRC=(
   [head]="head.c"
-  [json]="json.c"
+  [json]="json.c jsonw.c"
   [router]="router.c arena.c"
   [token]="token.c json.c"
   [csv]="csv.c"
