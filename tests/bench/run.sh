@@ -181,8 +181,24 @@ to_ms() {
     printf "%.2f", n }'
 }
 
+# CPU time (clock ticks, user + system) of the server, and of the PostgreSQL cluster: the
+# postmaster, its processes, and those that exited (the postmaster's children's times).
+server_ticks() { awk '{print $14 + $15}' "/proc/$SAMSPIL_PID/stat" 2>/dev/null || echo 0; }
+cluster_ticks() {
+  [[ -n $POSTMASTER_PID ]] || { echo 0; return; }
+  local t p
+  t=$(awk '{print $14 + $15 + $16 + $17}' "/proc/$POSTMASTER_PID/stat" 2>/dev/null || echo 0)
+  for p in $(cat "/proc/$POSTMASTER_PID"/task/*/children 2>/dev/null); do
+    t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0)))
+  done
+  echo "$t"
+}
+declare -A CPU_SERVER CPU_PG   # per key: ms of CPU per request, one value per round
+
 # run_wrk KEY ROUND URL [wrk args...]: warm-up before round 1, then one measured run.
-# Sets WRK_REQUESTS to the requests of warm-up + run (for the audit check).
+# Sets WRK_REQUESTS to the requests of warm-up + run (for the audit check), and records the
+# server's and the database's CPU per request of the measured run (a figure that other work
+# on a shared machine distorts much less than req/s).
 run_wrk() {
   local key=$1 round=$2 url=$3 out rps p99 non2xx sockerr total note="" warm=0
   shift 3
@@ -192,8 +208,11 @@ run_wrk() {
     warm=$(awk '/requests in/ {print $1}' "$out")
   fi
   settle
+  local s0 c0 s1 c1
+  s0=$(server_ticks) c0=$(cluster_ticks)
   timeout $((DURATION + 30)) wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency \
     "$@" "$url" >"$out"
+  s1=$(server_ticks) c1=$(cluster_ticks)
   rps=$(awk '/^Requests\/sec:/ {printf "%.0f", $2}' "$out")
   p99=$(awk '$1 == "99%" {print $2}' "$out")
   total=$(awk '/requests in/ {print $1}' "$out")
@@ -203,6 +222,8 @@ run_wrk() {
   if [[ -n $non2xx ]]; then note+="NON-2xx: $non2xx of $total! "; fi
   if [[ -n $sockerr ]]; then note+="socket errors: $sockerr "; fi
   WRK_REQUESTS=$((total + warm))
+  CPU_SERVER[$key]+="$(awk -v d=$((s1 - s0)) -v n="$total" -v hz="$CLK_TCK" 'BEGIN { if (n) printf "%.3f", d * 1000 / hz / n }') "
+  CPU_PG[$key]+="$(awk -v d=$((c1 - c0)) -v n="$total" -v hz="$CLK_TCK" 'BEGIN { if (n) printf "%.3f", d * 1000 / hz / n }') "
   bench_record "$key" "$rps" "$(to_ms "$p99")" "${note% }"
   printf '  -> %-52s %8s req/s  p99 %s%s\n' "${NAME[$key]}" "$rps" "$p99" "${note:+  ($note)}"
 }
@@ -491,6 +512,10 @@ report() {
     "$PGBENCH_CLIENTS" "$(ratio "$res" "$p8")"
   printf '  /api/residents / pgbench residents 4 round trips, %s clients %6s\n' \
     "$PGBENCH_CLIENTS" "$(ratio "$res" "$ptx")"
+  printf '\nCPU per /api/residents request (median of rounds; the server process, and the PostgreSQL cluster'"'"'s\n'
+  printf 'processes%s): server %s ms, PostgreSQL %s ms\n' \
+    "$([[ -n $POSTMASTER_PID ]] || printf ': not measured, no private cluster')" \
+    "$(median <<<"${CPU_SERVER[residents]:-}")" "$(median <<<"${CPU_PG[residents]:-}")"
   printf '\n%s\n' "$PAGES_TABLE"
   printf '\nraw outputs: build/bench/wrk-*.txt, build/bench/pgbench-*.txt; scripts: build/bench/residents_*.sql\n'
 }
