@@ -148,19 +148,56 @@ typedef struct report_ctx {
     const report_def *def;
     const char *team, *facility, *from, *to;
     report_format format;
-    bool danish;    /* headers (and yes/no) in Danish */
+    bool danish;    /* headers, yes/no and the codes in words (cell_text) in Danish */
     char *csv_text; /* malloc'd CSV or xlsx, set by the transaction */
     size_t csv_len;
 } report_ctx;
 
 /* ---- rendering ---- */
 
-static void csv_value(csv *out, const json_t *v, bool danish)
+/* The codes the report statements write, in the words the screens use (static/js/views/
+ * common.js), for the files people open in a spreadsheet; the JSON keeps the codes. */
+static const struct {
+    const char *col, *code, *da, *en;
+} cell_words[] = {
+    {"period", "during", "I perioden", "In the period"},
+    {"period", "before", "Perioden før", "The period before"},
+    {"section", "total", "I alt", "Total"},
+    {"section", "month", "Måned", "Month"},
+    {"section", "weekday", "Ugedag", "Weekday"},
+    {"label", "all", "Alle", "All"},
+    {"status", "draft", "Kladde", "Draft"},
+    {"status", "awaiting_signatures", "Afventer underskrift", "Awaiting signatures"},
+    {"status", "active", "Gældende", "Active"},
+    {"status", "expired", "Udløbet", "Expired"},
+    {"status", "terminated", "Opsagt", "Terminated"},
+};
+static const char *const weekdays_da[] = {"mandag", "tirsdag", "onsdag",  "torsdag",
+                                          "fredag", "lørdag",  "søndag"};
+static const char *const weekdays_en[] = {"Monday", "Tuesday",  "Wednesday", "Thursday",
+                                          "Friday", "Saturday", "Sunday"};
+
+/* A text cell of column c in row as people read it: a code in words, a weekday number (the
+ * label of the admissions report's weekday rows) as its name; other text as it is. */
+static const char *cell_text(const report_col *c, const json_t *row, const char *s, bool danish)
 {
+    for (size_t i = 0; i < sizeof cell_words / sizeof cell_words[0]; i++)
+        if (strcmp(c->name, cell_words[i].col) == 0 && strcmp(s, cell_words[i].code) == 0)
+            return danish ? cell_words[i].da : cell_words[i].en;
+    const char *section = json_string_value(json_object_get(row, "section"));
+    if (strcmp(c->name, "label") == 0 && section && strcmp(section, "weekday") == 0 &&
+        s[0] >= '1' && s[0] <= '7' && !s[1])
+        return (danish ? weekdays_da : weekdays_en)[s[0] - '1'];
+    return s;
+}
+
+static void csv_value(csv *out, const report_col *c, const json_t *row, bool danish)
+{
+    const json_t *v = json_object_get(row, c->name);
     if (!v || json_is_null(v)) {
         csv_text(out, NULL);
     } else if (json_is_string(v)) {
-        csv_text(out, json_string_value(v));
+        csv_text(out, cell_text(c, row, json_string_value(v), danish));
     } else if (json_is_boolean(v)) {
         csv_text(out, json_is_true(v) ? (danish ? "ja" : "yes") : (danish ? "nej" : "no"));
     } else if (json_is_number(v)) {
@@ -187,7 +224,7 @@ static bool render_csv(report_ctx *x, const json_t *rows)
     json_t *row;
     json_array_foreach(rows, i, row) {
         for (const report_col *c = x->def->columns; c->name; c++)
-            csv_value(&out, json_object_get(row, c->name), x->danish);
+            csv_value(&out, c, row, x->danish);
         csv_end_row(&out);
     }
     x->csv_text = csv_finish(&out, &x->csv_len);
@@ -215,9 +252,10 @@ static char *read_file(const char *path, size_t *len)
 
 /* One cell of the spreadsheet, typed by its column. */
 static void xlsx_cell(lxw_worksheet *ws, lxw_row_t r, lxw_col_t col, const report_col *c,
-                      const json_t *v, lxw_format *date_fmt, lxw_format *pct_fmt,
+                      const json_t *row, lxw_format *date_fmt, lxw_format *pct_fmt,
                       lxw_format *num_fmt, bool danish)
 {
+    const json_t *v = json_object_get(row, c->name);
     if (!v || json_is_null(v))
         return;
     if (json_is_boolean(v)) {
@@ -243,7 +281,7 @@ static void xlsx_cell(lxw_worksheet *ws, lxw_row_t r, lxw_col_t col, const repor
     }
     if (s) {
         /* a text cell is never a formula in xlsx (written as a string), so no neutralising */
-        worksheet_write_string(ws, r, col, s, NULL);
+        worksheet_write_string(ws, r, col, cell_text(c, row, s, danish), NULL);
         return;
     }
     char *txt = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
@@ -293,8 +331,8 @@ static bool render_xlsx(report_ctx *x, const json_t *rows)
     json_array_foreach(rows, i, row) {
         col = 0;
         for (const report_col *c = x->def->columns; c->name; c++, col++)
-            xlsx_cell(ws, (lxw_row_t)(i + 1), col, c, json_object_get(row, c->name), date_fmt,
-                      pct_fmt, num_fmt, x->danish);
+            xlsx_cell(ws, (lxw_row_t)(i + 1), col, c, row, date_fmt, pct_fmt, num_fmt,
+                      x->danish);
     }
     bool ok = workbook_close(wb) == LXW_NO_ERROR;
     if (ok)

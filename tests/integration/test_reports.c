@@ -354,13 +354,24 @@ START_TEST(test_xlsx_opens_with_a_real_reader)
         "ws = openpyxl.load_workbook(sys.argv[1]).active\n"
         "hdr = [c.value for c in ws[1]]\n"
         "i = hdr.index('Andel tvang') + 1\n"
+        "days = set()\n"
         "for row in ws.iter_rows(min_row=2):\n"
-        "    if row[0].value == 'during' and row[3].value == 'total':\n"
+        "    if row[0].value == 'I perioden' and row[3].value == 'I alt':\n"
         "        c = row[i - 1]\n"
         "        print('share', type(c.value).__name__, round(c.value, 3), '%' in c.number_format)\n"
+        "        print('label', row[4].value)\n"
+        "    if row[3].value == 'Ugedag':\n"
+        "        days.add(row[4].value)\n"
+        "print('periods', ' '.join(sorted({r[0].value for r in ws.iter_rows(min_row=2)})))\n"
+        "print('days', ' '.join(sorted(days)))\n"
         "print('sheet', ws.title)");
     ck_assert_msg(strstr(out, "share float 0.333 True\n"), "%s", out);
     ck_assert_msg(strstr(out, "sheet Indlæggelser\n"), "%s", out);
+    /* the statement's codes in words, as the screens say them */
+    ck_assert_msg(strstr(out, "label Alle\n"), "%s", out);
+    ck_assert_msg(strstr(out, "periods I perioden Perioden før\n"), "%s", out);
+    ck_assert_msg(strstr(out, "days fredag lørdag mandag onsdag søndag tirsdag torsdag\n"), "%s",
+                  out);
     free(out);
     it_response_free(r);
 
@@ -403,6 +414,23 @@ START_TEST(test_csv_headers_in_the_users_language)
     r = it_request("GET", "/api/reports/outcomes?lang=en", team_manager, NULL, hda);
     IT_ASSERT_STATUS(r, 200);
     ck_assert(strncmp(r->body + 3, "resident_id;resident_name;", 26) == 0);
+    it_response_free(r);
+    /* codes in words in English too; the JSON keeps the codes */
+    char path[256];
+    snprintf(path, sizeof path, "/api/reports/admissions?facility=%s&lang=en", facility_id);
+    r = it_request("GET", path, facility_manager, NULL, h);
+    IT_ASSERT_STATUS(r, 200);
+    ck_assert_msg(strstr(r->body, "\r\nIn the period;"), "%.300s", r->body);
+    ck_assert_msg(strstr(r->body, ";Total;All;"), "%.300s", r->body);
+    ck_assert_msg(strstr(r->body, ";Weekday;Monday;"), "%.300s", r->body);
+    ck_assert_ptr_null(strstr(r->body, "during"));
+    it_response_free(r);
+    r = it_request("GET", "/api/reports/agreements?lang=da", team_manager, NULL, h);
+    IT_ASSERT_STATUS(r, 200);
+    ck_assert_msg(strstr(r->body, ";Gældende;") || strstr(r->body, ";Udløbet;") ||
+                      strstr(r->body, ";Kladde;"),
+                  "%.400s", r->body);
+    ck_assert_ptr_null(strstr(r->body, ";active;"));
     it_response_free(r);
     r = it_request("GET", "/api/reports/outcomes?lang=de", team_manager, NULL, h);
     IT_ASSERT_PROBLEM(r, 400, "bad-query");
