@@ -54,11 +54,23 @@ void health_ready(http_request *req)
                      "This server is stopping; the load balancer should send requests elsewhere.");
     } else if (st != DB_OK) {
         problem_send(req, 503, "database-unavailable", NULL, "The database cannot be reached.");
-    } else if (!rc.applied || strcmp(rc.applied, app.expected_migrations) != 0) {
+    } else if (!rc.applied) {
         problem_send(req, 503, "schema-mismatch", NULL,
                      "The database schema is not the one this server expects.");
     } else {
-        http_reply_json(req, 200, json_pack("{s:s, s:s}", "status", "ready", "database", "ok"));
+        /* A newer release's migrations applied under a running server (the first step of a
+         * rolling upgrade) keep it ready: migrations keep the previous release's statements
+         * working (docs/OPERATIONS.md, "Upgrades"). Behind or changed is not ready. */
+        migrate_state ms = migrate_state_of(rc.applied, app.expected_migrations);
+        if (ms == MIGRATE_SAME || ms == MIGRATE_NEWER)
+            http_reply_json(req, 200,
+                            json_pack("{s:s, s:s, s:s}", "status", "ready", "database", "ok",
+                                      "schema", ms == MIGRATE_SAME ? "current" : "newer"));
+        else
+            problem_send(req, 503, "schema-mismatch", NULL,
+                         ms == MIGRATE_BEHIND
+                             ? "The database lacks migrations this server needs."
+                             : "The database's migrations differ from this server's.");
     }
     free(rc.applied);
 }

@@ -121,6 +121,19 @@ char *migrate_lines_from_result(const PGresult *r)
     return out;
 }
 
+migrate_state migrate_state_of(const char *applied, const char *expected)
+{
+    size_t la = strlen(applied), le = strlen(expected);
+    if (la == le && strcmp(applied, expected) == 0)
+        return MIGRATE_SAME;
+    /* whole lines: "version checksum\n" each */
+    if (le < la && strncmp(applied, expected, le) == 0 && (le == 0 || expected[le - 1] == '\n'))
+        return MIGRATE_NEWER;
+    if (la < le && strncmp(applied, expected, la) == 0 && (la == 0 || applied[la - 1] == '\n'))
+        return MIGRATE_BEHIND;
+    return MIGRATE_DIFFERS;
+}
+
 bool migrate_compare(const char *applied, const char *expected)
 {
     if (strcmp(applied, expected) == 0)

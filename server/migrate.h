@@ -21,4 +21,13 @@ bool migrate_apply(const char *conninfo, const char *dir);
  * when they are equal. */
 bool migrate_compare(const char *applied, const char *expected);
 
+/* How an applied schema stands to this build's migrations, without printing. */
+typedef enum migrate_state {
+    MIGRATE_SAME,   /* exactly this build's migrations */
+    MIGRATE_NEWER,  /* this build's, and more after them: a newer release migrated it */
+    MIGRATE_BEHIND, /* some of this build's are not applied yet */
+    MIGRATE_DIFFERS /* a migration's checksum or name differs */
+} migrate_state;
+migrate_state migrate_state_of(const char *applied, const char *expected);
+
 #endif

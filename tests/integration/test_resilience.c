@@ -170,7 +170,8 @@ static void remove_probe_migration(void)
     PQfinish(db);
 }
 
-/* A database migrated past (or behind) this build is not ready: /readyz says so. */
+/* A database migrated past this build under a running server (a rolling upgrade's first step)
+ * keeps it ready and says so; behind it, or with a changed migration, it is not ready. */
 START_TEST(test_schema_mismatch_is_not_ready)
 {
     PGconn *db = it_db_owner();
@@ -178,13 +179,46 @@ START_TEST(test_schema_mismatch_is_not_ready)
                                PROBE_MIGRATION "', 'x')");
     ck_assert_int_eq(PQresultStatus(res), PGRES_COMMAND_OK);
     PQclear(res);
-    PQfinish(db);
     it_response *r = it_request("GET", "/readyz", NULL, NULL, NULL);
     remove_probe_migration(); /* before asserting: a failure must not leave it behind */
+    IT_ASSERT_STATUS(r, 200);
+    ck_assert_str_eq(it_json_str(r, "schema"), "newer");
+    it_response_free(r);
+
+    /* the newest applied migration's checksum changed: a migration differs */
+    res = PQexec(db, "UPDATE schema_migrations SET checksum = 'changed-' || checksum "
+                     "WHERE version = (SELECT max(version) FROM schema_migrations)");
+    ck_assert_int_eq(PQresultStatus(res), PGRES_COMMAND_OK);
+    PQclear(res);
+    r = it_request("GET", "/readyz", NULL, NULL, NULL);
+    res = PQexec(db, "UPDATE schema_migrations SET checksum = substr(checksum, 9) "
+                     "WHERE version = (SELECT max(version) FROM schema_migrations)");
+    ck_assert_int_eq(PQresultStatus(res), PGRES_COMMAND_OK);
+    PQclear(res);
     IT_ASSERT_PROBLEM(r, 503, "schema-mismatch");
     it_response_free(r);
+
+    /* the newest migration's row away: the database is behind this build (put back before
+     * asserting) */
+    res = PQexec(db, "CREATE TEMP TABLE newest AS SELECT * FROM schema_migrations "
+                     "WHERE version = (SELECT max(version) FROM schema_migrations)");
+    ck_assert_int_eq(PQresultStatus(res), PGRES_COMMAND_OK);
+    PQclear(res);
+    res = PQexec(db, "DELETE FROM schema_migrations WHERE version = (SELECT version FROM newest)");
+    ck_assert_int_eq(PQresultStatus(res), PGRES_COMMAND_OK);
+    PQclear(res);
+    r = it_request("GET", "/readyz", NULL, NULL, NULL);
+    res = PQexec(db, "INSERT INTO schema_migrations SELECT * FROM newest");
+    ck_assert_int_eq(PQresultStatus(res), PGRES_COMMAND_OK);
+    PQclear(res);
+    IT_ASSERT_PROBLEM(r, 503, "schema-mismatch");
+    ck_assert_ptr_nonnull(strstr(r->body, "lacks migrations"));
+    it_response_free(r);
+    PQfinish(db);
+
     r = it_request("GET", "/readyz", NULL, NULL, NULL);
     IT_ASSERT_STATUS(r, 200);
+    ck_assert_str_eq(it_json_str(r, "schema"), "current");
     it_response_free(r);
 }
 END_TEST
