@@ -158,12 +158,28 @@ const char *app_access_purpose(http_request *req)
     return out;
 }
 
+/* An audit row of a read on the standby, written on the primary afterwards (arena). */
+struct app_audit_row {
+    const char *params[6]; /* as audit_write takes them */
+    app_audit_row *next;
+};
+
 void app_audit(app_call *c, const char *action, const char *resource_type,
                const char *resource_id, const char *resident_id, const char *outcome)
 {
     const char *purpose = app_access_purpose(c->req);
     const char *p[] = {action, resource_type, resource_id, resident_id, purpose, outcome};
-    db_queue(c->tx, "audit_write", 6, p);
+    if (!c->deferred) {
+        db_queue(c->tx, "audit_write", 6, p);
+        return;
+    }
+    app_audit_row *row = arena_alloc(c->req->arena, sizeof *row), **end = c->deferred;
+    for (size_t i = 0; i < 6; i++)
+        row->params[i] = arena_strdup(c->req->arena, p[i]);
+    row->next = NULL;
+    while (*end)
+        end = &(*end)->next;
+    *end = row;
 }
 
 db_outcome app_refuse(app_call *c, const char *action, const char *resource_type,
@@ -320,6 +336,7 @@ typedef struct run_ctx {
     const char *idem_key;
     char idem_hash[65];
     bool replayed;
+    db_outcome outcome; /* what fn answered, for a run on the standby */
 } run_ctx;
 
 static void reset_reply(app_call *c)
@@ -390,6 +407,58 @@ static db_outcome run_body(db_tx *tx, void *p)
     return out;
 }
 
+/* ---- reads on the standby (APP_REPLICA) ---- */
+
+/* fn on the standby: its audit rows are collected, nothing is kept there. */
+static db_outcome standby_body(db_tx *tx, void *p)
+{
+    run_ctx *rc = p;
+    *rc->call->deferred = NULL; /* a retried transaction starts afresh */
+    rc->outcome = run_body(tx, p);
+    return DB_ROLLBACK;
+}
+
+/* The collected audit rows, on the primary, with the caller's identity checked again there. */
+static db_outcome audit_body(db_tx *tx, void *p)
+{
+    for (const app_audit_row *a = p; a; a = a->next)
+        db_queue(tx, "audit_write", 6, a->params);
+    return DB_COMMIT;
+}
+
+/* An APP_REPLICA call: fn on the standby when it may be read now, then its audit rows on the
+ * primary; DB_OK only when those committed, so no read leaves the server unaudited. On the
+ * primary alone when the standby may not be read, or when fn failed there. */
+static db_status run_on_replica(const db_begin *begin, run_ctx *rc, db_error *err)
+{
+    db_pool *standby = db_replica_choose(app.replica, app.pool, NULL);
+    if (!standby)
+        return db_run(app.pool, begin, run_body, rc, err);
+    app_call *c = rc->call;
+    app_audit_row *rows = NULL;
+    c->deferred = &rows;
+    db_status st = db_run(standby, begin, standby_body, rc, err);
+    c->deferred = NULL;
+    if (st != DB_OK) {
+        json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "level", "warning",
+                              "request_id", c->req->request_id, "route",
+                              c->req->route ? c->req->route : "", "database", "standby",
+                              "sqlstate", err->sqlstate, "message", err->message, "then",
+                              "read on the primary");
+        char *line = json_dumps(o, JSON_COMPACT);
+        if (line)
+            fprintf(stderr, "%s\n", line);
+        free(line);
+        json_decref(o);
+        db_replica_failed(app.replica, st == DB_UNAVAILABLE);
+        return db_run(app.pool, begin, run_body, rc, err);
+    }
+    db_replica_served(app.replica);
+    if (rc->outcome != DB_COMMIT || !rows)
+        return DB_OK;
+    return db_run(app.pool, begin, audit_body, rows, err);
+}
+
 void app_run(http_request *req, app_fn fn, void *ctx, unsigned flags)
 {
     app_call call = {.req = req, .who = app_who(req), .ctx = ctx};
@@ -436,7 +505,9 @@ void app_run(http_request *req, app_fn fn, void *ctx, unsigned flags)
     }
 
     db_error err;
-    db_status st = db_run(app.pool, &begin, run_body, &rc, &err);
+    db_status st = (flags & APP_REPLICA) && app.replica && !rc.idem_key
+                       ? run_on_replica(&begin, &rc, &err)
+                       : db_run(app.pool, &begin, run_body, &rc, &err);
     if (st != DB_OK) {
         drop_reply(&call);
         send_db_error(req, st, &err);

@@ -19,6 +19,7 @@
 #include "metrics.h"
 #include "problem.h"
 #include "ratelimit.h"
+#include "replica.h"
 #include "token.h"
 #include "ttlcache.h"
 
@@ -39,6 +40,7 @@ enum {
 typedef struct app_state {
     app_config cfg;
     db_pool *pool;
+    db_replica *replica;       /* DATABASE_REPLICA_URL: reads of APP_REPLICA calls; or NULL */
     metrics *metrics;
     ratelimit *requests;       /* per client address */
     atomic_bool draining;      /* SIGTERM received, DRAIN_SECONDS running: /readyz says 503 */
@@ -71,6 +73,7 @@ typedef struct app_request {
 
 /* A handler's work inside one transaction. */
 typedef struct app_call app_call;
+typedef struct app_audit_row app_audit_row;
 typedef db_outcome (*app_fn)(app_call *c);
 
 struct app_call {
@@ -86,10 +89,17 @@ struct app_call {
     bool is_problem;
     const char *etag;        /* arena string: strong ETag value without quotes */
     const char *location;
+    app_audit_row **deferred; /* on the standby: app_audit collects the rows here (arena) */
 };
 
 enum {
     APP_IDEMPOTENT = 1 << 0, /* honour Idempotency-Key (POSTs that create) */
+    /* fn only reads (and audits): with DATABASE_REPLICA_URL it runs on the standby when that
+     * is fresh enough, its audit rows are then written on the primary in a transaction of
+     * their own, and the reply is sent only once they are committed. Whatever else fails on
+     * the standby (a write, a recovery conflict, a session the standby does not know yet)
+     * runs again on the primary. */
+    APP_REPLICA = 1 << 1,
 };
 
 /* Runs fn in a transaction with the caller's identity (or anonymously when the request is
@@ -112,7 +122,8 @@ db_outcome app_fail_field(app_call *c, const char *field, const char *reason);
 /* Sends the 422 for a change (PATCH) that names nothing to change; its field is "body". */
 void app_send_nothing_to_change(http_request *req);
 
-/* Queues an audit row for resident data (same transaction). resident_id may be NULL. */
+/* Queues an audit row for resident data (same transaction; for an APP_REPLICA call on the
+ * standby, the primary's transaction that follows it). resident_id may be NULL. */
 void app_audit(app_call *c, const char *action, const char *resource_type,
                const char *resource_id, const char *resident_id, const char *outcome);
 /* A refused attempt on resident data that is kept: the audit row (outcome "denied") and the

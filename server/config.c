@@ -129,6 +129,10 @@ bool config_load(app_config *cfg, bool require_secret)
      * has taken this server out (more than fall x inter), then stop accepting */
     ok &= env_uint("DRAIN_SECONDS", 0, 0, 120, &n);
     cfg->drain_seconds = (unsigned)n;
+    /* reports and their exports read a streaming standby while it is this close */
+    cfg->database_replica_url = env_or("DATABASE_REPLICA_URL", NULL);
+    ok &= env_uint("REPLICA_MAX_LAG_SECONDS", 30, 1, 86400, &n);
+    cfg->replica_max_lag_s = (unsigned)n;
     cfg->migrations_dir = env_or("MIGRATIONS_DIR", "./migrations");
     cfg->static_dir = env_or("STATIC_DIR", "./static");
     cfg->smtp_url = env_or("SMTP_URL", NULL);

@@ -13,6 +13,8 @@
 typedef struct app_config {
     const char *database_url;         /* application role */
     const char *database_migrate_url; /* owner role, for migrations */
+    const char *database_replica_url; /* a streaming standby for reports, or NULL */
+    unsigned replica_max_lag_s;       /* further behind than this, reports read the primary */
     const char *jwt_secret;
     size_t jwt_secret_len;
     const char *jwt_issuer;

@@ -75,11 +75,58 @@ void health_ready(http_request *req)
     free(rc.applied);
 }
 
+/* Which database served the reads that may go to the standby (DATABASE_REPLICA_URL),
+ * appended to buf. */
+static void replica_metrics(char *buf, size_t len)
+{
+    db_replica_stats s;
+    db_replica_get_stats(app.replica, &s);
+    size_t n = strlen(buf);
+    n += (size_t)snprintf(
+        buf + n, n < len ? len - n : 0,
+        "# HELP samspil_replica_reads_total Reads that may use the standby, by the database "
+        "that served them.\n"
+        "# TYPE samspil_replica_reads_total counter\n"
+        "samspil_replica_reads_total{database=\"standby\"} %lu\n"
+        "samspil_replica_reads_total{database=\"primary\"} %lu\n"
+        "# HELP samspil_replica_fallbacks_total Reads sent to the primary instead, by reason.\n"
+        "# TYPE samspil_replica_fallbacks_total counter\n",
+        s.standby_reads, s.primary_reads);
+    for (int r = DB_REPLICA_OK + 1; r < DB_REPLICA_REASONS && n < len; r++)
+        n += (size_t)snprintf(buf + n, len - n,
+                              "samspil_replica_fallbacks_total{reason=\"%s\"} %lu\n",
+                              db_replica_reason_name((db_replica_reason)r), s.fallbacks[r]);
+    if (n >= len)
+        return;
+    char lag[32];
+    if (s.lag_s >= 0)
+        snprintf(lag, sizeof lag, "%.3f", s.lag_s);
+    else
+        snprintf(lag, sizeof lag, "NaN");
+    snprintf(buf + n, len - n,
+             "# HELP samspil_replica_lag_seconds How far the standby was behind at the last "
+             "check (an upper bound; NaN: unknown).\n"
+             "# TYPE samspil_replica_lag_seconds gauge\n"
+             "samspil_replica_lag_seconds %s\n"
+             "# HELP samspil_replica_usable Whether reads go to the standby now.\n"
+             "# TYPE samspil_replica_usable gauge\n"
+             "samspil_replica_usable %d\n"
+             "# HELP samspil_replica_checks_total Lag checks made (at most one a second).\n"
+             "# TYPE samspil_replica_checks_total counter\n"
+             "samspil_replica_checks_total %lu\n"
+             "# HELP samspil_replica_pool_connections Standby connections by state.\n"
+             "# TYPE samspil_replica_pool_connections gauge\n"
+             "samspil_replica_pool_connections{state=\"size\"} %u\n"
+             "samspil_replica_pool_connections{state=\"in_use\"} %u\n"
+             "samspil_replica_pool_connections{state=\"connected\"} %u\n",
+             lag, s.usable ? 1 : 0, s.checks, s.pool.size, s.pool.in_use, s.pool.connected);
+}
+
 void health_metrics(http_request *req)
 {
     db_pool_stats s;
     db_pool_get_stats(app.pool, &s);
-    char extra[1024];
+    char extra[4096];
     snprintf(extra, sizeof extra,
              "# HELP samspil_db_pool_connections Database connections by state.\n"
              "# TYPE samspil_db_pool_connections gauge\n"
@@ -95,6 +142,8 @@ void health_metrics(http_request *req)
              "samspil_db_pool_events_total{event=\"connect_failure\"} %lu\n",
              s.size, s.in_use, s.connected, s.acquired, s.waited, s.timeouts, s.reconnects,
              s.failures);
+    if (app.replica)
+        replica_metrics(extra, sizeof extra);
     size_t len = 0;
     char *text = metrics_render(app.metrics, extra, &len);
     http_reply_owned(req, 200, "text/plain; version=0.0.4; charset=utf-8", text, len);

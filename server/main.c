@@ -150,6 +150,10 @@ static bool app_init(void)
     if (!oidc_login_init())
         return false;
     routes_register_statements();
+    if (cfg->database_replica_url &&
+        !(app.replica = db_replica_new(cfg->database_replica_url, cfg->db_pool_size,
+                                       (double)cfg->replica_max_lag_s)))
+        return false;
     app.pool = db_pool_new(cfg->database_url, cfg->db_pool_size);
     return app.metrics && app.requests && app.oidc_cache && app.pool;
 }
@@ -157,6 +161,7 @@ static bool app_init(void)
 static void app_shutdown(void)
 {
     db_pool_free(app.pool);
+    db_replica_free(app.replica);
     oidc_login_shutdown();
     ttlcache_free(app.oidc_cache);
     ratelimit_free(app.requests);
@@ -252,6 +257,12 @@ static int cmd_serve(bool migrate_first)
             "{\"level\":\"info\",\"msg\":\"listening\",\"address\":\"%s\",\"port\":%u,"
             "\"workers\":%u,\"db_pool\":%u}\n",
             cfg->bind_address, http_server_port(srv), cfg->worker_threads, cfg->db_pool_size);
+    if (app.replica)
+        fprintf(stderr,
+                "{\"level\":\"info\",\"msg\":\"reports read the standby "
+                "(DATABASE_REPLICA_URL) while it is at most this far behind\","
+                "\"max_lag_seconds\":%u}\n",
+                cfg->replica_max_lag_s);
     int sig = 0;
     sigwait(&sigs, &sig);
     if (cfg->drain_seconds) {

@@ -489,7 +489,7 @@ static void report_run(http_request *req, const report_def *def)
     report_ctx x = {.def = def, .format = wanted_format(req)};
     if (!parse_lang(req, &x) || (def->filtered && !parse_filters(req, &x)))
         return;
-    app_run(req, report_tx, &x, 0);
+    app_run(req, report_tx, &x, APP_REPLICA); /* on the standby when there is one */
     if (x.csv_text && req->status == 204) {
         bool xlsx = x.format == FORMAT_XLSX;
         char *disp = arena_printf(req->arena, "attachment; filename=\"samspil-%s.%s\"",
