@@ -57,6 +57,11 @@ export function problems(resource) {
 
 function check(name, resource) {
   const p = problems(resource);
+  // a Bundle's entries one by one too, so a complaint names the resource, not the Bundle
+  for (const e of (resource && resource.entry) || []) {
+    const q = problems(e.resource);
+    if (q.length) p.push(e.resource.resourceType + '/' + e.resource.id + ': ' + q.join(' | '));
+  }
   if (p.length) fail(name, p.join(' | '));
   else ok(name);
 }
