@@ -177,6 +177,14 @@ bool fhir_date_param(const char *text, char prefix[3], char *value, size_t value
     size_t n = strlen(text);
     if (n == 0 || n >= value_len || n > 40)
         return false;
+    /* a '+' of a time zone that the client did not encode arrives as a space */
+    char buf[41];
+    memcpy(buf, text, n + 1);
+    if (n > 10)
+        for (char *s = buf + 10; *s; s++)
+            if (*s == ' ')
+                *s = '+';
+    text = buf;
     if (n <= 10) {
         if (!date_part_ok(text, n))
             return false;

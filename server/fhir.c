@@ -141,8 +141,9 @@ static bool visit_param(void *cls, const char *name, const char *value)
     if (strcmp(name, "cursor") == 0)
         return true; /* read by cursor_parse */
     if (strcmp(name, "_format") == 0) {
+        /* "application/fhir json": a '+' the client did not encode */
         if (strcmp(value, "json") && strcmp(value, "application/fhir+json") &&
-            strcmp(value, "application/json"))
+            strcmp(value, "application/fhir json") && strcmp(value, "application/json"))
             refuse_param(p, name, "must be json: Samspil answers application/fhir+json only");
         else
             keep_param(p, name, value);

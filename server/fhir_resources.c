@@ -59,11 +59,16 @@
     "  r.date_of_birth::text AS birth_date, r.status, r.version, r.facility_name, "          \
     "  " RFC3339("r.updated_at") " AS last_updated, r.name AS sort_key FROM residents r "
 
+/* The caller's own and partner organisations (all for an admin), as the screens show them;
+ * the database would let every signed-in user read every organisation's name. */
 #define ORGANIZATION_COLUMNS                                                                  \
     "SELECT o.id, o.kind, o.name, o.address, o.authority, "                                   \
     "  " RFC3339("o.created_at") " AS last_updated, o.name AS sort_key FROM organizations o " \
-    "WHERE o.kind IN ('team', 'facility') "
+    "WHERE o.kind IN ('team', 'facility') "                                                 \
+    "  AND o.id = ANY ((SELECT app_people_orgs())::uuid[]) "
 
+/* The people of the caller's own and partner organisations (users_read); a search lists the
+ * active ones, as /api/colleagues, a read also finds a deactivated author of a record. */
 #define PRACTITIONER_COLUMNS                                                                  \
     "SELECT u.id, u.name, u.role, u.org_id, u.active, o.name AS org_name, "                   \
     "  " RFC3339("u.updated_at") " AS last_updated, u.name AS sort_key "                     \
@@ -146,7 +151,7 @@ static const db_stmt fhir_stmts[] = {
 
     {"fhir_practitioner_search",
      SEARCH_NO_AUDIT(PRACTITIONER_COLUMNS
-                     "AND " UPDATED_OK("u.updated_at")
+                     "AND u.active AND " UPDATED_OK("u.updated_at")
                      " AND ($10::text IS NULL OR (u.name, u.id) > ($10::text, $11::uuid)) "
                      " AND " TYPED("$1::uuid, $2::text, $3::text, $4::text, $5::text"),
                      "u.name, u.id")},

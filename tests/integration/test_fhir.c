@@ -217,6 +217,33 @@ START_TEST(test_patients_as_on_the_screens)
     r = fget("/fhir/Encounter?patient=Patient/" RESIDENT(1), staff, NULL);
     ck_assert_int_eq(json_array_size(bundle_entries(r)), 0);
     it_response_free(r);
+
+    /* organisations: their own and the team that serves them, as on their screens */
+    r = fget("/fhir/Organization?_count=200", staff, NULL);
+    entries = bundle_entries(r);
+    ck_assert_int_eq(json_array_size(entries), 2);
+    json_array_foreach(entries, i, e) {
+        const char *id = json_string_value(json_object_get(json_object_get(e, "resource"), "id"));
+        ck_assert_msg(strcmp(id, IT_FACILITY_SKOVEN) == 0 || strcmp(id, IT_TEAM_HOLBAEK) == 0,
+                      "Skoven's staff sees organisation %s", id);
+    }
+    it_response_free(r);
+    r = fget("/fhir/Organization/" IT_FACILITY_ENGEN, staff, NULL);
+    assert_outcome(r, 404, "not-found", NULL);
+    it_response_free(r);
+    /* practitioners: no one of Engen or Slagelse */
+    r = fget("/fhir/PractitionerRole?_count=200", staff, NULL);
+    json_array_foreach(bundle_entries(r), i, e) {
+        const char *org = json_string_value(json_object_get(
+            json_object_get(json_object_get(e, "resource"), "organization"), "reference"));
+        ck_assert_msg(strcmp(org, "Organization/" IT_FACILITY_SKOVEN) == 0 ||
+                          strcmp(org, "Organization/" IT_TEAM_HOLBAEK) == 0,
+                      "Skoven's staff sees a practitioner of %s", org);
+    }
+    it_response_free(r);
+    r = fget("/fhir/Practitioner/" IT_USER_CLINICIAN_SLAGELSE, staff, NULL);
+    assert_outcome(r, 404, "not-found", NULL);
+    it_response_free(r);
     free(clin);
     free(staff);
 }
@@ -598,6 +625,15 @@ START_TEST(test_date_and_last_updated)
     snprintf(path, sizeof path, "/fhir/Encounter?patient=%s&date=%s", RESIDENT(1), start);
     r = fget(path, clin, NULL);
     ck_assert_int_ge(json_array_size(bundle_entries(r)), 1);
+    it_response_free(r);
+    /* a dateTime with a time zone, its '+' encoded or (as clients often send it) not */
+    r = fget("/fhir/Encounter?patient=" RESIDENT(1) "&date=ge2000-01-01T00:00:00%2B01:00&_count=200",
+             clin, NULL);
+    ck_assert_int_eq(json_array_size(bundle_entries(r)), n);
+    it_response_free(r);
+    r = fget("/fhir/Encounter?patient=" RESIDENT(1) "&date=ge2000-01-01T00:00:00+01:00&_count=200",
+             clin, NULL);
+    ck_assert_int_eq(json_array_size(bundle_entries(r)), n);
     it_response_free(r);
     r = fget("/fhir/Encounter?patient=" RESIDENT(1) "&_lastUpdated=gt2999", clin, NULL);
     ck_assert_int_eq(json_array_size(bundle_entries(r)), 0);
