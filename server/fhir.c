@@ -345,7 +345,8 @@ static db_outcome read_tx(app_call *c)
                               t == &fhir_patient ? x->id : NULL, 404, "not-found", detail, NULL);
         return app_fail(c, 404, "not-found", detail, NULL);
     }
-    if (t->audit_type)
+    /* a visit (an Encounter without a resident) is no one resident's data: the calendar */
+    if (t->audit_type && db_get(r, 0, "resident_id"))
         app_audit(c, "read", t->audit_type, x->id, db_get(r, 0, "resident_id"), "allowed");
     json_t *res = t->to_fhir(r, 0, caller_is_region(c));
     const char *version = json_str(json_object_get(res, "meta"), "versionId");

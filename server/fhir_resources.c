@@ -4,6 +4,11 @@
  */
 #include "fhir_resources.h"
 
+/* The Encounter search (conversations and visits merged, with its audit rows) is longer than
+ * the 4 095 characters C99 promises for a string literal; GCC and Clang take any length (as
+ * in server/residents.c). */
+#pragma GCC diagnostic ignored "-Woverlength-strings"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +21,7 @@
 
 /* Code systems and extensions of Samspil's own (no standard one says these things). */
 #define CS_CONVERSATION_KIND "urn:samspil:fhir:CodeSystem:conversation-kind"
+#define CS_VISIT_KIND "urn:samspil:fhir:CodeSystem:visit-kind"
 #define CS_CONVERSATION_OUTCOME "urn:samspil:fhir:CodeSystem:conversation-outcome"
 #define CS_ROLE "urn:samspil:fhir:CodeSystem:role"
 #define CS_CONSENT_KIND "urn:samspil:fhir:CodeSystem:consent-kind"
@@ -79,10 +85,14 @@
     "(SELECT coalesce(json_agg(json_build_object('id', x.id, 'name', u.name) ORDER BY x.n), " \
     "  '[]') FROM unnest(" col ") WITH ORDINALITY x(id, n) LEFT JOIN users u ON u.id = x.id)"
 
+/* Encounters are conversations (with one resident) and visits (the team at the facility, the
+ * fixed presence or an extra visit; a conversation held during one is partOf it), read through
+ * one column list so a search can merge both in time order. */
+
 /* A conversation with its summary and note as the caller may read them: row-level security
  * of conversation_summaries (the facility only with consent in force) and conversation_notes
  * (the team only) decides, as for GET /api/conversations. */
-#define ENCOUNTER_COLUMNS                                                                     \
+#define CONVERSATION_COLUMNS                                                                  \
     "SELECT cv.id, cv.resident_id, cv.team_id, cv.facility_id, cv.kind, cv.outcome, "        \
     "  " RFC3339("cv.occurred_at") " AS occurred_at, cv.version, "                            \
     "  " RFC3339("cv.updated_at") " AS last_updated, cv.contact_person_present, "            \
@@ -91,10 +101,27 @@
     "  to_json(cv.relatives) AS relatives, to_json(cv.partners) AS partners, "                \
     "  r.contact_person_id, r.contact_person_name, r.team_name, "                             \
     "  s.body AS summary, n.body AS clinical_note, "                                          \
-    "  " RFC3339("cv.occurred_at") " AS sort_key "                                            \
+    "  " RFC3339("cv.occurred_at") " AS sort_key, 'conversation' AS source, cv.visit_id, "    \
+    "  NULL::text AS ends_at, NULL::text AS visit_status, NULL::text AS facility_name "       \
     "FROM conversations cv JOIN residents r ON r.id = cv.resident_id "                        \
     "LEFT JOIN conversation_summaries s ON s.conversation_id = cv.id "                        \
     "LEFT JOIN conversation_notes n ON n.conversation_id = cv.id "
+
+/* A visit, in the same columns; resident: the resident it is shown for (a search by patient:
+ * on the visit's agenda or with a conversation in it, which is resident data and audited),
+ * else NULL. */
+#define VISIT_COLUMNS(resident)                                                               \
+    "SELECT v.id, " resident " AS resident_id, v.team_id, v.facility_id, v.kind, "            \
+    "  NULL::text AS outcome, " RFC3339("v.starts_at") " AS occurred_at, v.version, "        \
+    "  " RFC3339("v.updated_at") " AS last_updated, NULL::boolean AS contact_person_present, " \
+    "  '[]'::json AS clinicians, '[]'::json AS staff_present, '[]'::json AS relatives, "      \
+    "  '[]'::json AS partners, NULL::uuid AS contact_person_id, "                             \
+    "  NULL::text AS contact_person_name, t.name AS team_name, NULL::text AS summary, "       \
+    "  NULL::text AS clinical_note, " RFC3339("v.starts_at") " AS sort_key, "                 \
+    "  'visit' AS source, NULL::uuid AS visit_id, " RFC3339("v.ends_at") " AS ends_at, "      \
+    "  v.status AS visit_status, f.name AS facility_name "                                    \
+    "FROM visits v JOIN organizations t ON t.id = v.team_id "                                 \
+    "JOIN organizations f ON f.id = v.facility_id "
 
 /* Each consent record; current: no later record of the same kind (the latest decides, as
  * consent_in_force() reads them). */
@@ -157,13 +184,32 @@ static const db_stmt fhir_stmts[] = {
                      "u.name, u.id")},
     {"fhir_practitioner_read", PRACTITIONER_COLUMNS "AND u.id = $1::uuid"},
 
+    /* conversations and visits, each a page in time order, merged into one page */
     {"fhir_encounter_search",
-     SEARCH(ENCOUNTER_COLUMNS
-            "WHERE ($1::uuid IS NULL OR cv.resident_id = $1::uuid) AND " DATE_OK("cv.occurred_at")
-            " AND " UPDATED_OK("cv.updated_at")
-            " AND ($10::text IS NULL OR (cv.occurred_at, cv.id) > ($10::timestamptz, $11::uuid))",
-            "cv.occurred_at, cv.id", "conversation")},
-    {"fhir_encounter_read", ENCOUNTER_COLUMNS "WHERE cv.id = $1::uuid"},
+     "WITH conv AS (" CONVERSATION_COLUMNS
+     "  WHERE ($1::uuid IS NULL OR cv.resident_id = $1::uuid) AND " DATE_OK("cv.occurred_at")
+     "  AND " UPDATED_OK("cv.updated_at")
+     "  AND ($10::text IS NULL OR (cv.occurred_at, cv.id) > ($10::timestamptz, $11::uuid)) "
+     "  ORDER BY cv.occurred_at, cv.id LIMIT $12::integer + 1), "
+     "vis AS (" VISIT_COLUMNS("$1::uuid")
+     "  WHERE ($1::uuid IS NULL "
+     "    OR EXISTS (SELECT 1 FROM visit_agenda a WHERE a.visit_id = v.id "
+     "               AND a.resident_id = $1::uuid) "
+     "    OR EXISTS (SELECT 1 FROM conversations c WHERE c.visit_id = v.id "
+     "               AND c.resident_id = $1::uuid)) "
+     "  AND " DATE_OK("v.starts_at") " AND " UPDATED_OK("v.updated_at")
+     "  AND ($10::text IS NULL OR (v.starts_at, v.id) > ($10::timestamptz, $11::uuid)) "
+     "  ORDER BY v.starts_at, v.id LIMIT $12::integer + 1), "
+     "page AS (SELECT * FROM (SELECT * FROM conv UNION ALL SELECT * FROM vis) u "
+     "  ORDER BY sort_key, id LIMIT $12::integer + 1), "
+     "shown AS (SELECT * FROM page ORDER BY sort_key, id LIMIT $12::integer), "
+     "audit AS (" AUDIT_SHOWN_ROWS("search", "conversation",
+                                   "shown x WHERE x.resident_id IS NOT NULL", "id",
+                                   "resident_id", "$13") ") "
+     "SELECT * FROM page ORDER BY sort_key, id"},
+    {"fhir_encounter_read",
+     CONVERSATION_COLUMNS "WHERE cv.id = $1::uuid UNION ALL "
+     VISIT_COLUMNS("NULL::uuid") "WHERE v.id = $1::uuid"},
 
     {"fhir_consent_search",
      SEARCH(CONSENT_COLUMNS
@@ -376,8 +422,47 @@ static json_t *participant(const char *code, const char *display, json_t *indivi
                      individual);
 }
 
+static const code_text visit_texts[] = {
+    {"fixed", "Fast tilstedeværelse på botilbuddet"},
+    {"extra", "Ekstra besøg i en intensiv periode"},
+    {"home", "Hjemmebesøg"},
+    {"phone", "Telefonkontakt"},
+    {"video", "Videokontakt"},
+    {NULL, NULL},
+};
+
+/* A visit: the team at the facility (or a contact by phone or video), planned, held or
+ * cancelled; no subject (it is no one resident's), its conversations are partOf it. */
+static json_t *visit_json(const PGresult *r, int i)
+{
+    json_t *o = resource_new("Encounter", r, i, get(r, i, "version"));
+    const char *kind = get(r, i, "kind"), *status = get(r, i, "visit_status");
+    json_object_set_new(o, "status",
+                        json_string(strcmp(status, "held") == 0        ? "finished"
+                                    : strcmp(status, "cancelled") == 0 ? "cancelled"
+                                                                       : "planned"));
+    bool remote = strcmp(kind, "phone") == 0 || strcmp(kind, "video") == 0;
+    json_object_set_new(o, "class", remote ? fhir_coding(CS_ACT_CODE, "VR", "Virtuel kontakt")
+                                           : fhir_coding(CS_ACT_CODE, "HH",
+                                                         "Besøg i borgerens hjem (botilbud)"));
+    char text[300];
+    snprintf(text, sizeof text, "Besøg: %s hos %s", get(r, i, "team_name"),
+             get(r, i, "facility_name"));
+    json_object_set_new(o, "type", json_pack("[o]", fhir_concept(CS_VISIT_KIND, kind,
+                                                                 display_of(visit_texts, kind),
+                                                                 text)));
+    json_object_set_new(o, "period", json_pack("{s:s, s:s}", "start", get(r, i, "occurred_at"),
+                                               "end", get(r, i, "ends_at")));
+    json_object_set_new(o, "serviceProvider",
+                        fhir_reference("Organization", get(r, i, "team_id"),
+                                       get(r, i, "team_name")));
+    return o;
+}
+
 static json_t *encounter_json(const PGresult *r, int i, bool region)
 {
+    if (strcmp(get(r, i, "source"), "visit") == 0)
+        return visit_json(r, i);
     json_t *o = resource_new("Encounter", r, i, get(r, i, "version"));
     const char *kind = get(r, i, "kind"), *outcome = get(r, i, "outcome");
     /* held: it took place; no-show and cancellations: it did not (R4 has no no-show status
@@ -432,6 +517,8 @@ static json_t *encounter_json(const PGresult *r, int i, bool region)
     else
         json_decref(parts);
     json_object_set_new(o, "period", json_pack("{s:s}", "start", get(r, i, "occurred_at")));
+    if (get(r, i, "visit_id"))
+        json_object_set_new(o, "partOf", fhir_reference("Encounter", get(r, i, "visit_id"), NULL));
     json_object_set_new(o, "serviceProvider",
                         fhir_reference("Organization", get(r, i, "team_id"),
                                        get(r, i, "team_name")));
@@ -767,7 +854,7 @@ const fhir_type fhir_consent = {"Consent", "fhir_consent_search", "fhir_consent_
                                 "when the consent was recorded (Consent.dateTime)", consent_json};
 const fhir_type fhir_encounter = {"Encounter", "fhir_encounter_search", "fhir_encounter_read",
                                   "conversation", FHIR_P_PATIENT | FHIR_P_SUBJECT | FHIR_P_DATE,
-                                  "when the conversation took place (Encounter.period.start)",
+                                  "when the conversation or visit took place (Encounter.period.start)",
                                   encounter_json};
 const fhir_type fhir_episode = {"EpisodeOfCare", "fhir_episode_search", "fhir_episode_read",
                                 "admission", FHIR_P_PATIENT | FHIR_P_DATE,

@@ -184,6 +184,11 @@ async function server(base) {
         if (hist && hist.entry && hist.entry.length)
           await one(who + ': CarePlan vread', '/fhir/CarePlan/' + first.resource.id + '/_history/1', token);
       }
+      if (type === 'Encounter') { // a visit: the Encounter a conversation is partOf
+        const withVisit = bundle.entry.find((e) => e.resource.partOf);
+        if (withVisit) await one(who + ': Encounter (visit) read', '/fhir/' + withVisit.resource.partOf.reference, token);
+        else fail(who + ': Encounter (visit) read', 'no conversation with partOf in the first page');
+      }
       if (type === 'Patient') {
         for (const e of bundle.entry.slice(0, 3))
           await one(who + ': Patient $everything', '/fhir/Patient/' + e.resource.id + '/$everything', token);

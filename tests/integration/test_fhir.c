@@ -314,7 +314,31 @@ START_TEST(test_clinical_note_only_for_the_region)
     ck_assert_int_eq(count_type(r, "CarePlan"), 1);
     ck_assert_int_eq(count_type(r, "Organization"), 2);
     int region_encounters = count_type(r, "Encounter");
+    /* a conversation held during a visit is partOf that visit, itself an Encounter of the
+     * team at the facility (no subject: it is no one resident's) */
+    char *visit = NULL;
+    size_t i;
+    json_t *e;
+    json_array_foreach(bundle_entries(r), i, e) {
+        json_t *part = json_object_get(json_object_get(e, "resource"), "partOf");
+        if (part && !visit)
+            visit = strdup(json_string_value(json_object_get(part, "reference")));
+    }
+    ck_assert_ptr_nonnull(visit);
     it_response_free(r);
+    char path[160];
+    snprintf(path, sizeof path, "/fhir/%s", visit);
+    r = fget(path, staff, NULL);
+    IT_ASSERT_STATUS(r, 200);
+    ck_assert_ptr_null(json_object_get(r->json, "subject"));
+    const char *vs = it_json_str(r, "status");
+    ck_assert_msg(strcmp(vs, "planned") == 0 || strcmp(vs, "finished") == 0 ||
+                      strcmp(vs, "cancelled") == 0, "visit status %s", vs);
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(r->json, "serviceProvider"),
+                                                       "reference")),
+                     "Organization/" IT_TEAM_SLAGELSE);
+    it_response_free(r);
+    free(visit);
 
     r = fget("/fhir/Patient/" RESIDENT(1) "/$everything", staff, NULL);
     IT_ASSERT_STATUS(r, 200);
@@ -329,8 +353,6 @@ START_TEST(test_clinical_note_only_for_the_region)
     for (int k = 0; k < 2; k++) {
         r = fget("/fhir/Encounter?patient=" RESIDENT(1) "&_count=200", who[k], NULL);
         int notes = 0, summaries = 0;
-        size_t i;
-        json_t *e;
         json_array_foreach(bundle_entries(r), i, e) {
             notes += extension(json_object_get(e, "resource"), EXT_NOTE) != NULL;
             summaries += extension(json_object_get(e, "resource"), EXT_SUMMARY) != NULL;
