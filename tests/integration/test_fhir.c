@@ -16,7 +16,6 @@
 #include "it_check.h"
 
 #define RESIDENT(n) "40000000-0000-4000-8000-00000000000" #n
-#define KIP_PLAN_1 "60000000-0000-4000-8000-000000000001" /* resident 1's first KIP version */
 #define EXT_NOTE "urn:samspil:fhir:StructureDefinition:clinical-note"
 #define EXT_SUMMARY "urn:samspil:fhir:StructureDefinition:shared-summary"
 
@@ -173,6 +172,19 @@ START_TEST(test_unauthenticated_and_admin)
     }
     r = fget("/fhir/Organization", admin, NULL);
     ck_assert_int_ge(json_array_size(bundle_entries(r)), 4);
+    it_response_free(r);
+    /* the people of every organisation, never an admin account */
+    r = fget("/fhir/PractitionerRole?_count=200", admin, NULL);
+    ck_assert_int_ge(json_array_size(bundle_entries(r)), 7);
+    ck_assert_msg(!strstr(r->body, "\"admin\""), "an admin account as a practitioner");
+    it_response_free(r);
+    r = fget("/fhir/Practitioner/" IT_USER_STAFF_ENGEN, admin, NULL);
+    IT_ASSERT_STATUS(r, 200);
+    ck_assert_str_eq(it_json_str(r, "resourceType"), "Practitioner");
+    ck_assert_ptr_null(json_object_get(r->json, "telecom")); /* no e-mail */
+    it_response_free(r);
+    r = fget("/fhir/Practitioner/" IT_USER_ADMIN, admin, NULL);
+    assert_outcome(r, 404, "not-found", NULL);
     it_response_free(r);
     free(admin);
 }
@@ -427,57 +439,86 @@ START_TEST(test_summary_hidden_without_consent)
 }
 END_TEST
 
-static const char *kip_body(void)
+/* A plan in Danish (the browser tests check that the demo's pages hold no English). */
+static const char *kip_body(const char *goal)
 {
-    return "{\"coordinator_org_id\": \"" IT_TEAM_SLAGELSE "\", \"coordinator_user_id\": null, "
-           "\"status\": \"active\", \"resident_goal\": \"FHIR history test\", "
-           "\"goals\": [{\"title\": \"Stable daily rhythm\", \"status\": \"open\", "
-           "  \"sub_goals\": [{\"title\": \"Up before ten\", \"actions\": ["
-           "    {\"action\": \"Morning walk\", \"responsible\": \"Contact person\", "
-           "     \"due_date\": \"2030-01-31\", \"status\": \"open\"}]}], "
-           "  \"actions\": [{\"action\": \"Review medication\", \"responsible\": \"F-ACT\", "
-           "     \"due_date\": null, \"status\": \"in_progress\"}]}], "
-           "\"participants\": {\"necessary\": [{\"role\": \"resident\"}, "
-           "  {\"role\": \"general_practitioner\", \"name\": \"Dr. Holm\"}], "
-           "  \"as_needed\": [{\"role\": \"job_centre\", \"organisation\": \"Jobcenter\"}]}, "
-           "\"next_review\": \"2030-03-01\"}";
+    static char buf[2048];
+    snprintf(buf, sizeof buf,
+             "{\"coordinator_org_id\": \"" IT_TEAM_SLAGELSE "\", \"coordinator_user_id\": null, "
+             "\"status\": \"active\", \"resident_goal\": \"%s\", "
+             "\"goals\": [{\"title\": \"Stabil hverdag\", \"status\": \"open\", "
+             "  \"sub_goals\": [{\"title\": \"Oppe inden klokken ti\", \"actions\": ["
+             "    {\"action\": \"Gåtur efter morgenmaden\", \"responsible\": \"Botilbuddet\", "
+             "     \"due_date\": \"2030-01-31\", \"status\": \"open\"}]}], "
+             "  \"actions\": [{\"action\": \"Gennemgå medicinen\", \"responsible\": \"F-ACT\", "
+             "     \"due_date\": null, \"status\": \"in_progress\"}]}], "
+             "\"participants\": {\"necessary\": [{\"role\": \"resident\"}, "
+             "  {\"role\": \"general_practitioner\", \"name\": \"Læge Holm\"}], "
+             "  \"as_needed\": [{\"role\": \"job_centre\", \"organisation\": \"Jobcenter\"}]}, "
+             "\"next_review\": \"2030-03-01\"}",
+             goal);
+    return buf;
+}
+
+/* A fresh resident at Engen, created by the Slagelse clinician; the id (malloc'd). */
+static char *new_resident(const char *token)
+{
+    char *name = it_unique("FHIR Beboer ");
+    char body[512];
+    snprintf(body, sizeof body,
+             "{\"name\": \"%s\", \"date_of_birth\": \"1990-05-01\", \"facility_id\": \""
+             IT_FACILITY_ENGEN "\", \"contact_person_id\": \"" IT_USER_STAFF_ENGEN "\"}",
+             name);
+    it_response *r = it_request("POST", "/api/residents", token, body, NULL);
+    IT_ASSERT_STATUS(r, 201);
+    char *id = strdup(it_json_str(r, "id"));
+    it_response_free(r);
+    free(name);
+    return id;
 }
 
 START_TEST(test_careplan_versions_through_history)
 {
     char *clin = it_login("clinician@slagelse.demo");
-    it_response *r = it_request("GET", "/api/residents/" RESIDENT(1) "/kip", clin, NULL, NULL);
+    char *resident = new_resident(clin);
+    char kip[128];
+    snprintf(kip, sizeof kip, "/api/residents/%s/kip", resident);
+    /* three versions: the first with If-Match "0", then on top of each */
+    char *plan = NULL;
+    const char *goals[] = {"Egen bolig", "Egen bolig inden et år", "FHIR-historik"};
+    for (int v = 0; v < 3; v++) {
+        char h[64];
+        snprintf(h, sizeof h, "If-Match: \"%d\"", v);
+        const char *headers[] = {h, NULL};
+        it_response *r = it_request("PUT", kip, clin, kip_body(goals[v]), headers);
+        IT_ASSERT_STATUS(r, v == 0 ? 201 : 200);
+        if (v == 0)
+            plan = strdup(it_json_str(r, "id")); /* the plan's id: its first version's */
+        it_response_free(r);
+    }
+    const json_int_t version = 3;
+    char path[256];
+    snprintf(path, sizeof path, "/fhir/CarePlan/%s", plan);
+    it_response *r = fget(path, clin, NULL);
     IT_ASSERT_STATUS(r, 200);
-    char *etag = it_header(r, "ETag");
-    it_response_free(r);
-    char h[64];
-    snprintf(h, sizeof h, "If-Match: %s", etag);
-    const char *headers[] = {h, NULL};
-    r = it_request("PUT", "/api/residents/" RESIDENT(1) "/kip", clin, kip_body(), headers);
-    IT_ASSERT_STATUS(r, 200);
-    json_int_t version = json_integer_value(json_object_get(r->json, "version"));
-    ck_assert_int_ge(version, 2);
-    it_response_free(r);
-    free(etag);
-
-    r = fget("/fhir/CarePlan/" KIP_PLAN_1, clin, NULL);
-    IT_ASSERT_STATUS(r, 200);
-    char want[24];
-    snprintf(want, sizeof want, "%lld", (long long)version);
     ck_assert_str_eq(json_string_value(json_object_get(json_object_get(r->json, "meta"),
-                                                       "versionId")), want);
-    ck_assert_str_eq(it_json_str(r, "description"), "FHIR history test");
+                                                       "versionId")), "3");
+    ck_assert_str_eq(it_json_str(r, "description"), "FHIR-historik");
     ck_assert_str_eq(it_json_str(r, "intent"), "plan");
+    char subject[80];
+    snprintf(subject, sizeof subject, "Patient/%s", resident);
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(r->json, "subject"),
+                                                       "reference")), subject);
     /* goals (and the sub-goal) as contained Goals, the actions as activities, the
      * participants as a CareTeam, the coordinator as author */
-    int goals = 0, teams = 0;
+    int goals_n = 0, teams = 0;
     size_t i;
     json_t *c;
     json_array_foreach(json_object_get(r->json, "contained"), i, c) {
-        goals += strcmp(json_string_value(json_object_get(c, "resourceType")), "Goal") == 0;
+        goals_n += strcmp(json_string_value(json_object_get(c, "resourceType")), "Goal") == 0;
         teams += strcmp(json_string_value(json_object_get(c, "resourceType")), "CareTeam") == 0;
     }
-    ck_assert_int_eq(goals, 2);
+    ck_assert_int_eq(goals_n, 2);
     ck_assert_int_eq(teams, 1);
     ck_assert_int_eq(json_array_size(json_object_get(r->json, "activity")), 2);
     ck_assert_str_eq(json_string_value(json_object_get(json_object_get(r->json, "author"),
@@ -485,7 +526,15 @@ START_TEST(test_careplan_versions_through_history)
                      "Organization/" IT_TEAM_SLAGELSE);
     it_response_free(r);
 
-    r = fget("/fhir/CarePlan/" KIP_PLAN_1 "/_history", clin, NULL);
+    /* the search by patient finds the current version */
+    snprintf(path, sizeof path, "/fhir/CarePlan?patient=%s", resident);
+    r = fget(path, clin, NULL);
+    ck_assert_int_eq(json_array_size(bundle_entries(r)), 1);
+    ck_assert_str_eq(json_string_value(json_object_get(entry_resource(r, 0), "id")), plan);
+    it_response_free(r);
+
+    snprintf(path, sizeof path, "/fhir/CarePlan/%s/_history", plan);
+    r = fget(path, clin, NULL);
     IT_ASSERT_STATUS(r, 200);
     ck_assert_str_eq(it_json_str(r, "type"), "history");
     json_t *entries = json_object_get(r->json, "entry");
@@ -496,26 +545,41 @@ START_TEST(test_careplan_versions_through_history)
         json_t *res = json_object_get(json_array_get(entries, (size_t)k), "resource");
         ck_assert_str_eq(json_string_value(json_object_get(json_object_get(res, "meta"),
                                                            "versionId")), v);
-        ck_assert_str_eq(json_string_value(json_object_get(res, "id")), KIP_PLAN_1);
+        ck_assert_str_eq(json_string_value(json_object_get(res, "id")), plan);
+        ck_assert_str_eq(json_string_value(json_object_get(res, "description")),
+                         goals[version - 1 - k]);
     }
     it_response_free(r);
+    /* the facility reads the same history */
+    char *staff = it_login("staff@engen.demo");
+    r = fget(path, staff, NULL);
+    IT_ASSERT_STATUS(r, 200);
+    ck_assert_int_eq(json_array_size(json_object_get(r->json, "entry")), (size_t)version);
+    it_response_free(r);
+    free(staff);
 
-    r = fget("/fhir/CarePlan/" KIP_PLAN_1 "/_history/1", clin, NULL);
+    snprintf(path, sizeof path, "/fhir/CarePlan/%s/_history/1", plan);
+    r = fget(path, clin, NULL);
     IT_ASSERT_STATUS(r, 200);
     ck_assert_str_eq(json_string_value(json_object_get(json_object_get(r->json, "meta"),
                                                        "versionId")), "1");
+    ck_assert_str_eq(it_json_str(r, "description"), "Egen bolig");
     char *tag = it_header(r, "ETag");
     ck_assert_str_eq(tag, "W/\"1\"");
     free(tag);
     it_response_free(r);
-    r = fget("/fhir/CarePlan/" KIP_PLAN_1 "/_history/999", clin, NULL);
+    snprintf(path, sizeof path, "/fhir/CarePlan/%s/_history/999", plan);
+    r = fget(path, clin, NULL);
     assert_outcome(r, 404, "not-found", NULL);
     it_response_free(r);
     char *other = it_login("clinician@holbaek.demo"); /* another team: not even that it exists */
-    r = fget("/fhir/CarePlan/" KIP_PLAN_1 "/_history", other, NULL);
+    snprintf(path, sizeof path, "/fhir/CarePlan/%s/_history", plan);
+    r = fget(path, other, NULL);
     assert_outcome(r, 404, "not-found", NULL);
     it_response_free(r);
     free(other);
+    free(plan);
+    free(resident);
     free(clin);
 }
 END_TEST
