@@ -334,6 +334,26 @@ const char *http_query(http_request *req, const char *name)
     return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
 }
 
+typedef struct query_walk {
+    bool (*fn)(void *cls, const char *name, const char *value);
+    void *cls;
+} query_walk;
+
+static enum MHD_Result query_visit(void *cls, enum MHD_ValueKind kind, const char *name,
+                                   const char *value)
+{
+    (void)kind;
+    query_walk *w = cls;
+    return w->fn(w->cls, name, value) ? MHD_YES : MHD_NO;
+}
+
+void http_query_each(http_request *req, bool (*fn)(void *cls, const char *name, const char *value),
+                     void *cls)
+{
+    query_walk w = {fn, cls};
+    MHD_get_connection_values(req->conn, MHD_GET_ARGUMENT_KIND, query_visit, &w);
+}
+
 const char *http_cookie(http_request *req, const char *name)
 {
     return MHD_lookup_connection_value(req->conn, MHD_COOKIE_KIND, name);

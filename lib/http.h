@@ -105,6 +105,10 @@ unsigned long http_server_edge_rejected(const http_server *s);
 const char *http_header(http_request *req, const char *name);
 const char *http_query(http_request *req, const char *name);
 const char *http_cookie(http_request *req, const char *name);
+/* Calls fn for every query argument in the order sent, repeated names included (value NULL
+ * for an argument without '='); stops early when fn returns false. Both strings borrowed. */
+void http_query_each(http_request *req, bool (*fn)(void *cls, const char *name, const char *value),
+                     void *cls);
 
 /* Adds a response header (both strings copied). */
 void http_add_header(http_request *req, const char *name, const char *value);

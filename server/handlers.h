@@ -85,5 +85,9 @@ extern const struct route_table residents_routes; /* residents.c */
 extern const struct route_table consents_routes; /* consents.c */
 extern const struct route_table conversations_routes; /* conversations.c */
 extern const struct route_table agreements_routes; /* agreements.c */
+extern const struct route_table fhir_routes; /* fhir.c */
+/* fhir.c: makes the reply of a request under /fhir a FHIR one (application/fhir+json; a
+ * problem becomes an OperationOutcome with the same status). */
+void fhir_finish_reply(http_request *req);
 
 #endif

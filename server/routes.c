@@ -61,6 +61,7 @@ static const route_table *const modules[] = {
     &consents_routes,
     &conversations_routes,
     &agreements_routes,
+    &fhir_routes,
     NULL, /* keeps the array valid while no module is listed */
 };
 #define NMODULES (sizeof modules / sizeof modules[0])
@@ -132,9 +133,19 @@ static const route *find_route(const route *table, size_t n, http_request *req, 
     return NULL;
 }
 
+static void dispatch(http_request *req);
+
 void routes_dispatch(http_request *req, void *cls)
 {
     (void)cls;
+    dispatch(req);
+    /* under /fhir every answer is FHIR: errors, refusals and limits as OperationOutcome */
+    if (strncmp(req->path, "/fhir/", 6) == 0 || strcmp(req->path, "/fhir") == 0)
+        fhir_finish_reply(req);
+}
+
+static void dispatch(http_request *req)
+{
     app_request *ar = arena_alloc(req->arena, sizeof *ar);
     req->ctx = ar;
 
@@ -144,8 +155,10 @@ void routes_dispatch(http_request *req, void *cls)
         if (modules[m])
             match = find_route(modules[m]->routes, modules[m]->count, req, allow, sizeof allow);
 
-    /* Every API answer, errors and refusals included, is private to its caller. */
-    bool api = strncmp(req->path, "/api/", 5) == 0 || strcmp(req->path, "/api") == 0;
+    /* Every API answer (/api and /fhir), errors and refusals included, is private to its
+     * caller. */
+    bool api = strncmp(req->path, "/api/", 5) == 0 || strcmp(req->path, "/api") == 0 ||
+               strncmp(req->path, "/fhir/", 6) == 0 || strcmp(req->path, "/fhir") == 0;
     if (api)
         http_add_header(req, "Cache-Control", "no-store");
 

@@ -23,6 +23,7 @@ declare -A SRC=(
   [csv]="csv.c"
   [ics]="ics.c"
   [cursor]="seal.c"
+  [fhir]="fhir.c"
 )
 declare -A PKG=(
   [head]=""
@@ -32,8 +33,9 @@ declare -A PKG=(
   [csv]=""
   [ics]=""
   [cursor]="libsodium"
+  [fhir]="jansson"
 )
-for t in head json router token csv ics cursor; do
+for t in head json router token csv ics cursor fhir; do
   srcs=()
   for s in ${SRC[$t]}; do srcs+=("$ROOT/lib/$s"); done
   # shellcheck disable=SC2046,SC2086
