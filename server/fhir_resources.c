@@ -185,21 +185,32 @@ static const db_stmt fhir_stmts[] = {
     {"fhir_practitioner_read", PRACTITIONER_COLUMNS "AND u.id = $1::uuid"},
 
     /* conversations and visits, each a page in time order, merged into one page */
+    /* The page's conversations are chosen from conversations (of residents the caller sees)
+     * and only then joined to their summaries and notes (whose policies cost a probe each):
+     * joined first, a team's 60 000 conversations at region scale were joined before the
+     * sort (1.1 s).
+     * A patient's visits are found from the agenda and the conversations by the resident's
+     * indexes; the branch of the other case is skipped at run time (its one-time filter). */
     {"fhir_encounter_search",
-     "WITH conv AS (" CONVERSATION_COLUMNS
+     "WITH conv_ids AS (SELECT cv.id FROM conversations cv JOIN residents r ON r.id = cv.resident_id "
      "  WHERE ($1::uuid IS NULL OR cv.resident_id = $1::uuid) AND " DATE_OK("cv.occurred_at")
      "  AND " UPDATED_OK("cv.updated_at")
      "  AND ($10::text IS NULL OR (cv.occurred_at, cv.id) > ($10::timestamptz, $11::uuid)) "
      "  ORDER BY cv.occurred_at, cv.id LIMIT $12::integer + 1), "
-     "vis AS (" VISIT_COLUMNS("$1::uuid")
-     "  WHERE ($1::uuid IS NULL "
-     "    OR EXISTS (SELECT 1 FROM visit_agenda a WHERE a.visit_id = v.id "
-     "               AND a.resident_id = $1::uuid) "
-     "    OR EXISTS (SELECT 1 FROM conversations c WHERE c.visit_id = v.id "
-     "               AND c.resident_id = $1::uuid)) "
+     "conv AS (" CONVERSATION_COLUMNS "WHERE cv.id IN (SELECT id FROM conv_ids)), "
+     "vis_ids AS ((SELECT v.id FROM visits v WHERE $1::uuid IS NULL "
      "  AND " DATE_OK("v.starts_at") " AND " UPDATED_OK("v.updated_at")
      "  AND ($10::text IS NULL OR (v.starts_at, v.id) > ($10::timestamptz, $11::uuid)) "
-     "  ORDER BY v.starts_at, v.id LIMIT $12::integer + 1), "
+     "  ORDER BY v.starts_at, v.id LIMIT $12::integer + 1) "
+     "  UNION ALL "
+     "  (SELECT v.id FROM visits v WHERE $1::uuid IS NOT NULL "
+     "  AND v.id IN (SELECT a.visit_id FROM visit_agenda a WHERE a.resident_id = $1::uuid "
+     "               UNION SELECT c.visit_id FROM conversations c "
+     "               WHERE c.resident_id = $1::uuid AND c.visit_id IS NOT NULL) "
+     "  AND " DATE_OK("v.starts_at") " AND " UPDATED_OK("v.updated_at")
+     "  AND ($10::text IS NULL OR (v.starts_at, v.id) > ($10::timestamptz, $11::uuid)) "
+     "  ORDER BY v.starts_at, v.id LIMIT $12::integer + 1)), "
+     "vis AS (" VISIT_COLUMNS("$1::uuid") "WHERE v.id IN (SELECT id FROM vis_ids)), "
      "page AS (SELECT * FROM (SELECT * FROM conv UNION ALL SELECT * FROM vis) u "
      "  ORDER BY sort_key, id LIMIT $12::integer + 1), "
      "shown AS (SELECT * FROM page ORDER BY sort_key, id LIMIT $12::integer), "
