@@ -460,21 +460,10 @@ static const char *kip_body(const char *goal)
     return buf;
 }
 
-/* A fresh resident at Engen, created by the Slagelse clinician; the id (malloc'd). */
+/* A fresh resident at Engen, created by the caller of token; the id (malloc'd). */
 static char *new_resident(const char *token)
 {
-    char *name = it_unique("FHIR Beboer ");
-    char body[512];
-    snprintf(body, sizeof body,
-             "{\"name\": \"%s\", \"date_of_birth\": \"1990-05-01\", \"facility_id\": \""
-             IT_FACILITY_ENGEN "\", \"contact_person_id\": \"" IT_USER_STAFF_ENGEN "\"}",
-             name);
-    it_response *r = it_request("POST", "/api/residents", token, body, NULL);
-    IT_ASSERT_STATUS(r, 201);
-    char *id = strdup(it_json_str(r, "id"));
-    it_response_free(r);
-    free(name);
-    return id;
+    return it_new_resident(token, "FHIR Beboer ", "1990-05-01");
 }
 
 START_TEST(test_careplan_versions_through_history)

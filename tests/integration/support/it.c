@@ -729,3 +729,19 @@ int it_run_suite(Suite *s)
         fprintf(stderr, "it: the server exited with status %d (a sanitizer report above?)\n", rc);
     return failed == 0 && rc == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
+
+char *it_new_resident(const char *token, const char *name_prefix, const char *date_of_birth)
+{
+    char *name = it_unique(name_prefix);
+    char body[512];
+    snprintf(body, sizeof body,
+             "{\"name\": \"%s\", \"date_of_birth\": \"%s\", \"facility_id\": \""
+             IT_FACILITY_ENGEN "\", \"contact_person_id\": \"" IT_USER_STAFF_ENGEN "\"}",
+             name, date_of_birth);
+    it_response *r = it_request("POST", "/api/residents", token, body, NULL);
+    IT_ASSERT_STATUS(r, 201);
+    char *id = strdup(it_json_str(r, "id"));
+    it_response_free(r);
+    free(name);
+    return id;
+}

@@ -78,6 +78,11 @@ bool it_problem_has_field(const it_response *r, const char *field);
 /* A string unique to this run and process, starting with prefix (malloc'd). */
 char *it_unique(const char *prefix);
 
+/* A new resident at Engen (F-ACT Slagelse) with Engen's staff member as contact person, created
+ * through the API by the caller of token (a Slagelse clinician or Engen's staff), named
+ * it_unique(name_prefix), born date_of_birth (YYYY-MM-DD); asserts 201. The id, malloc'd. */
+char *it_new_resident(const char *token, const char *name_prefix, const char *date_of_birth);
+
 /* The admin creates an account (role, org_id; password may be NULL) with a fresh e-mail.
  * Returns the new user's id (malloc'd) and, when email_out is not NULL, its e-mail
  * (malloc'd). Aborts the test run when the server refuses. */
