@@ -192,6 +192,12 @@ START_TEST(test_readmission_is_derived_and_discharge_needs_if_match)
                                  2, NULL, moved, NULL, NULL, 0);
     ck_assert_msg(PQresultStatus(res) == PGRES_COMMAND_OK, "%s", PQerrorMessage(o));
     PQclear(res);
+    /* the kept columns written directly are put right by the trigger (0074) */
+    res = PQexecParams(o, "UPDATE admissions SET prev_discharged_team = now(), "
+                          "prev_discharged_facility = now() WHERE id = $1::uuid",
+                       1, NULL, moved + 1, NULL, NULL, 0);
+    ck_assert_msg(PQresultStatus(res) == PGRES_COMMAND_OK, "%s", PQerrorMessage(o));
+    PQclear(res);
     PQfinish(o);
     snprintf(path, sizeof path, "/api/admissions/%s", id);
     for (int side = 0; side < 2; side++) {
