@@ -99,6 +99,16 @@ db_outcome app_reply_jsonw(app_call *c, unsigned status, jsonw *w)
     return DB_COMMIT;
 }
 
+db_outcome app_reply_text(app_call *c, unsigned status, char *text, size_t len)
+{
+    drop_reply(c);
+    c->status = status;
+    c->text = text;
+    c->text_len = len;
+    c->is_problem = false;
+    return DB_COMMIT;
+}
+
 db_outcome app_fail(app_call *c, unsigned status, const char *code, const char *detail,
                     json_t *errors)
 {

@@ -17,6 +17,7 @@
 #include "json.h"
 #include "jsonw.h"
 #include "metrics.h"
+#include "pagecache.h"
 #include "problem.h"
 #include "ratelimit.h"
 #include "replica.h"
@@ -45,6 +46,7 @@ typedef struct app_state {
     ratelimit *requests;       /* per client address */
     atomic_bool draining;      /* SIGTERM received, DRAIN_SECONDS running: /readyz says 503 */
     ttlcache *oidc_cache;      /* verified external tokens -> identity */
+    pagecache *caseload_cache; /* rendered caseload pages (CASELOAD_CACHE_MB), or NULL */
     token_hs_config hs;
     token_rs_config rs;
     bool oidc_enabled;
@@ -114,6 +116,9 @@ void app_reply(app_call *c, unsigned status, json_t *body);
  * values): takes w's text and leaves w empty. DB_COMMIT, or DB_ROLLBACK with a 500 when the
  * writer failed; a handler returns what it returns. */
 db_outcome app_reply_jsonw(app_call *c, unsigned status, jsonw *w);
+/* The same with JSON text made elsewhere (a cached page): steals text, malloc'd, len bytes
+ * and a NUL. DB_COMMIT. */
+db_outcome app_reply_text(app_call *c, unsigned status, char *text, size_t len);
 /* A problem reply; errors (stolen) may be NULL. Returns DB_ROLLBACK for convenience. */
 db_outcome app_fail(app_call *c, unsigned status, const char *code, const char *detail,
                     json_t *errors);

@@ -117,6 +117,9 @@ bool config_load(app_config *cfg, bool require_secret)
     cfg->max_body_bytes = n;
     ok &= env_uint("RATE_LIMIT_PER_MINUTE", 600, 1, 10000000, &n);
     cfg->rate_limit_per_minute = (unsigned)n;
+    /* caseload pages served again while the database says they are current */
+    ok &= env_uint("CASELOAD_CACHE_MB", 16, 0, 4096, &n);
+    cfg->caseload_cache_mb = (unsigned)n;
     ok &= env_uint("LOGIN_MAX_FAILURES", 5, 1, 1000, &n);
     cfg->login_max_failures = (unsigned)n;
     ok &= env_uint("LOGIN_MAX_FAILURES_PER_ADDRESS", 4ul * cfg->login_max_failures, 1, 100000, &n);

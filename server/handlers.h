@@ -56,6 +56,8 @@ void users_colleagues(http_request *req);
 /* residents.c */
 void residents_register(void);
 void residents_list(http_request *req);
+/* The caseload cache's figures for /metrics, appended to buf. */
+void residents_cache_metrics(char *buf, size_t len);
 void residents_get(http_request *req);
 
 /* audit.c */

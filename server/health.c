@@ -126,7 +126,7 @@ void health_metrics(http_request *req)
 {
     db_pool_stats s;
     db_pool_get_stats(app.pool, &s);
-    char extra[4096];
+    char extra[8192];
     snprintf(extra, sizeof extra,
              "# HELP samspil_db_pool_connections Database connections by state.\n"
              "# TYPE samspil_db_pool_connections gauge\n"
@@ -144,6 +144,7 @@ void health_metrics(http_request *req)
              s.failures);
     if (app.replica)
         replica_metrics(extra, sizeof extra);
+    residents_cache_metrics(extra, sizeof extra);
     size_t len = 0;
     char *text = metrics_render(app.metrics, extra, &len);
     http_reply_owned(req, 200, "text/plain; version=0.0.4; charset=utf-8", text, len);

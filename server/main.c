@@ -147,6 +147,9 @@ static bool app_init(void)
     app.metrics = metrics_new();
     app.requests = ratelimit_new(cfg->rate_limit_per_minute, 60, 65536);
     app.oidc_cache = ttlcache_new(4096);
+    if (cfg->caseload_cache_mb > 0 &&
+        !(app.caseload_cache = pagecache_new((size_t)cfg->caseload_cache_mb << 20)))
+        return false;
     if (!oidc_login_init())
         return false;
     routes_register_statements();
@@ -164,6 +167,8 @@ static void app_shutdown(void)
     db_replica_free(app.replica);
     oidc_login_shutdown();
     ttlcache_free(app.oidc_cache);
+    pagecache_free(app.caseload_cache);
+    app.caseload_cache = NULL;
     ratelimit_free(app.requests);
     metrics_free(app.metrics);
     free(app.expected_migrations);

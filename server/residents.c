@@ -6,6 +6,7 @@
  * people, status and safety risk (If-Match), and turning its intensity up or
  * down with a recorded reason.
  */
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,6 +91,24 @@
 
 #define RESIDENT_JOINS "CROSS JOIN lookups lk "
 
+/* For a page kept by the server (server/residents.c, "the caseload cache"): the caller's
+ * organisation's caseload version, read in the statement's snapshot (migration 0075: every
+ * change of the rows the caseload is made from changes it), and until when the facts that
+ * depend on the time stay as they are: the next planned visit (until the first upcoming one
+ * of the page's pairs begins), this week's talk request and the KIP's review due (until the
+ * next day in UTC and in Denmark), admitted now (until the next admission or discharge of a
+ * resident on the page), and at most a minute in any case. */
+#define CASELOAD_CACHE                                                                        \
+    "cache AS (SELECT coalesce((SELECT cv.version FROM caseload_versions cv "                 \
+    "  WHERE cv.org_id = (SELECT app_org_id())), 0) AS cache_version, "                       \
+    "  least(now() + interval '1 minute', (SELECT min(u.starts_at) FROM upcoming u), "        \
+    "    (current_date + 1)::timestamptz, "                                                   \
+    "    ((now() AT TIME ZONE 'Europe/Copenhagen')::date + 1)::timestamp "                    \
+    "      AT TIME ZONE 'Europe/Copenhagen', "                                                \
+    "    (SELECT min(t.x) FROM page pc CROSS JOIN LATERAL "                                   \
+    "      (VALUES (pc.admission_from), (pc.admission_until)) t (x) WHERE t.x > now())) "     \
+    "  AS cache_valid_until) "
+
 /* The caseload extras of a resident p: the next planned conversation (the next planned visit
  * that has the resident on its agenda, else the next planned visit of the pair), and from the
  * resident's kept facts the last held conversation, this week's request for a talk and
@@ -104,21 +123,32 @@
     "  lk.pair_next -> (p.team_id || ' ' || p.facility_id)) AS v) nv "
 
 static const db_stmt resident_stmts[] = {
+    /* the page in index order (caseload_page, migration 0075), with what a server needs to
+     * serve it again (CASELOAD_CACHE) */
     {"residents_list",
      "WITH page AS ("
-     "  SELECT " RESIDENT_COLUMNS " FROM residents r "
-     "  WHERE ($1::text IS NULL OR (r.name, r.id) > ($1, $2::uuid)) "
-     "    AND ($5::text IS NULL OR r.intensity = $5) "
-     "    AND ($6::uuid IS NULL OR r.contact_person_id = $6::uuid) "
-     "    AND ($7::uuid IS NULL OR r.responsible_clinician_id = $7::uuid) "
-     "    AND ($8::text IS NULL OR r.status = $8) "
-     "  ORDER BY r.name, r.id LIMIT $3::integer + 1), "
+     "  SELECT " RESIDENT_COLUMNS " FROM caseload_page($1, $2::uuid, $3::integer + 1, $5, "
+     "    $6::uuid, $7::uuid, $8) r), "
      "shown AS (SELECT * FROM page ORDER BY name, id LIMIT $3::integer), "
      "audit AS (" AUDIT_SHOWN_ROWS("search", "resident", "shown x", "id", "id", "$4") "), "
-     CASELOAD_CTES("page")
-     "SELECT p.* " CASELOAD_EXTRAS
-     "FROM page p " RESIDENT_JOINS CASELOAD_JOINS
+     CASELOAD_CTES("page") ", "
+     CASELOAD_CACHE
+     "SELECT p.* " CASELOAD_EXTRAS ", cc.cache_version, cc.cache_valid_until "
+     "FROM page p " RESIDENT_JOINS CASELOAD_JOINS "CROSS JOIN cache cc "
      "ORDER BY p.name, p.id"},
+    /* a kept page served again: whether it is still what residents_list would answer (the
+     * caller's organisation's caseload version unchanged, its time facts not run out), and
+     * if so the same audit rows residents_list writes, from the ids, teams and facilities
+     * of the residents it shows */
+    {"residents_list_cached",
+     "WITH ok AS (SELECT coalesce((SELECT cv.version FROM caseload_versions cv "
+     "  WHERE cv.org_id = (SELECT app_org_id())), 0) = $1::bigint "
+     "  AND now() < $2::timestamptz AS hit), "
+     "audit AS (" AUDIT_SHOWN_ROWS("search", "resident",
+                                   "unnest($3::uuid[], $4::uuid[], $5::uuid[]) "
+                                   "x (id, team_id, facility_id) WHERE (SELECT hit FROM ok)",
+                                   "id", "id", "$6") ") "
+     "SELECT hit FROM ok"},
     {"residents_get",
      "WITH one AS (SELECT " RESIDENT_COLUMNS " FROM residents r WHERE r.id = $1::uuid), "
      "audit AS (" AUDIT_SHOWN_ROWS("read", "resident", "one x", "id", "id", "$2") "), "
@@ -346,9 +376,156 @@ typedef struct list_ctx {
     int limit;
 } list_ctx;
 
+/*
+ * The caseload cache. A clinician's caseload is read far more often than it changes, and
+ * at a region's volume its statement is most of a request's database time. So a server
+ * keeps the pages it rendered (CASELOAD_CACHE_MB, least recently used out) under the
+ * caller's role, organisation and query, with the caseload version of the organisation and
+ * the time its facts hold until, both read in the page's own snapshot. Serving a kept page
+ * again asks the database, in the caller's transaction, whether that version is still the
+ * current one and the time not up (migration 0075 changes the version with every change of
+ * what the page is made from); only then is the page sent, after the same audit rows the
+ * statement writes. Otherwise the page is made anew. Row-level security decided what the
+ * kept page holds; role and organisation in the key keep it to callers the policies treat
+ * alike, and the session check of app_begin still runs first on every request.
+ */
+static atomic_ulong cache_hits, cache_stale, cache_misses;
+
+/* The key of a page: who asks (role and organisation) and what (cursor, size, filters). */
+static char *cache_key(const app_call *c, const list_ctx *l)
+{
+#define KEY_PART(s) (s) ? "=" : "-", (s) ? (s) : ""
+    return arena_printf(c->req->arena, "%s|%s|%d|%zu%s%s|%s%s|%s%s|%s%s|%s%s|%s%s",
+                        c->who->role, c->who->org_id, l->limit,
+                        l->after_name ? strlen(l->after_name) : 0, KEY_PART(l->after_name),
+                        KEY_PART(l->after_id), KEY_PART(l->intensity),
+                        KEY_PART(l->contact_person_id), KEY_PART(l->clinician_id),
+                        KEY_PART(l->status));
+#undef KEY_PART
+}
+
+/* A kept page: "version\nvalid_until\n{ids}\n{teams}\n{facilities}\n" and the reply. */
+enum { CACHE_FIELDS = 5 };
+
+/* Serves the page kept under key if the database says it is current: DB_COMMIT with the
+ * reply set (*served true), or *served false (nothing written) to make it anew. */
+static db_outcome cache_serve(app_call *c, const char *key, bool *served)
+{
+    *served = false;
+    size_t len = 0;
+    char *blob = pagecache_get(app.caseload_cache, key, &len);
+    if (!blob) {
+        atomic_fetch_add(&cache_misses, 1);
+        return DB_COMMIT;
+    }
+    const char *p[CACHE_FIELDS + 1];
+    char *at = blob;
+    for (int i = 0; i < CACHE_FIELDS; i++) {
+        char *nl = strchr(at, '\n');
+        if (!nl) { /* not written by cache_keep: drop it */
+            free(blob);
+            pagecache_remove(app.caseload_cache, key);
+            return DB_COMMIT;
+        }
+        *nl = '\0';
+        p[i] = at;
+        at = nl + 1;
+    }
+    p[CACHE_FIELDS] = app_access_purpose(c->req);
+    PGresult *r = app_exec(c, "residents_list_cached", CACHE_FIELDS + 1, p);
+    if (!r) {
+        free(blob);
+        return DB_ROLLBACK;
+    }
+    const char *hit = db_rows(r) == 1 ? db_get(r, 0, "hit") : NULL;
+    if (!hit || strcmp(hit, "t") != 0) {
+        free(blob);
+        atomic_fetch_add(&cache_stale, 1);
+        return DB_COMMIT;
+    }
+    size_t body_len = len - (size_t)(at - blob);
+    memmove(blob, at, body_len + 1);
+    atomic_fetch_add(&cache_hits, 1);
+    *served = true;
+    return app_reply_text(c, 200, blob, body_len);
+}
+
+/* Keeps the page c replies with (the first n rows of r) under key, with the ids, teams and
+ * facilities of its residents as PostgreSQL arrays for the audit rows of a later hit. */
+static void cache_keep(app_call *c, const char *key, const PGresult *r, int n)
+{
+    static const char *const cols[] = {"id", "team_id", "facility_id"};
+    const char *version = db_get(r, 0, "cache_version");
+    const char *until = db_get(r, 0, "cache_valid_until");
+    if (!version || !until || !c->text)
+        return;
+    size_t len = strlen(version) + strlen(until) + 2 + c->text_len + 1;
+    for (int k = 0; k < 3; k++) {
+        len += 3; /* braces and newline */
+        for (int i = 0; i < n; i++) {
+            const char *v = db_get(r, i, cols[k]);
+            if (!v)
+                return;
+            len += strlen(v) + 1;
+        }
+    }
+    char *b = malloc(len);
+    if (!b)
+        return;
+    char *at = b + sprintf(b, "%s\n%s\n", version, until);
+    for (int k = 0; k < 3; k++) {
+        *at++ = '{';
+        for (int i = 0; i < n; i++) {
+            if (i > 0)
+                *at++ = ',';
+            at = stpcpy(at, db_get(r, i, cols[k]));
+        }
+        *at++ = '}';
+        *at++ = '\n';
+    }
+    memcpy(at, c->text, c->text_len);
+    at += c->text_len;
+    *at = '\0';
+    pagecache_put(app.caseload_cache, key, b, (size_t)(at - b));
+    free(b);
+}
+
+void residents_cache_metrics(char *buf, size_t len)
+{
+    if (!app.caseload_cache)
+        return;
+    pagecache_stats st;
+    pagecache_get_stats(app.caseload_cache, &st);
+    size_t n = strlen(buf);
+    if (n >= len)
+        return;
+    snprintf(buf + n, len - n,
+             "# HELP samspil_caseload_cache_total Caseload pages asked for, by what the cache "
+             "did: served a kept page, found it out of date, had none.\n"
+             "# TYPE samspil_caseload_cache_total counter\n"
+             "samspil_caseload_cache_total{result=\"hit\"} %lu\n"
+             "samspil_caseload_cache_total{result=\"stale\"} %lu\n"
+             "samspil_caseload_cache_total{result=\"miss\"} %lu\n"
+             "# HELP samspil_caseload_cache_bytes Bytes the kept caseload pages take.\n"
+             "# TYPE samspil_caseload_cache_bytes gauge\n"
+             "samspil_caseload_cache_bytes %zu\n"
+             "# HELP samspil_caseload_cache_evictions_total Pages dropped to make room.\n"
+             "# TYPE samspil_caseload_cache_evictions_total counter\n"
+             "samspil_caseload_cache_evictions_total %lu\n",
+             atomic_load(&cache_hits), atomic_load(&cache_stale), atomic_load(&cache_misses),
+             st.bytes, st.evictions);
+}
+
 static db_outcome list_tx(app_call *c)
 {
     list_ctx *l = c->ctx;
+    const char *key = app.caseload_cache && c->who ? cache_key(c, l) : NULL;
+    if (key) {
+        bool served = false;
+        db_outcome o = cache_serve(c, key, &served);
+        if (o != DB_COMMIT || served)
+            return o;
+    }
     char lim[16];
     snprintf(lim, sizeof lim, "%d", l->limit);
     const char *p[] = {l->after_name,        l->after_id,     lim,      app_access_purpose(c->req),
@@ -370,7 +547,10 @@ static db_outcome list_tx(app_call *c)
     jsonw_value(&w, next);
     json_decref(next);
     jsonw_object_end(&w);
-    return app_reply_jsonw(c, 200, &w);
+    db_outcome o = app_reply_jsonw(c, 200, &w);
+    if (key && o == DB_COMMIT && n > 0)
+        cache_keep(c, key, r, n < l->limit ? n : l->limit);
+    return o;
 }
 
 void residents_list(http_request *req)

@@ -1,0 +1,297 @@
+/*
+ * The caseload cache (server/residents.c, migration 0075) as the people relying on the
+ * caseload would check it: a page served again is byte for byte the page, audited as the
+ * page is; any change of what the page is made from (residents, visits, agendas, Monday
+ * entries and mails) and the passing of a planned visit's start make the next read a fresh
+ * one, showing the change; pages are kept apart by role and organisation; and with
+ * CASELOAD_CACHE_MB=0 nothing is kept.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "it_check.h"
+#include "json.h"
+
+#define PAGE "/api/residents?status=active&limit=200"
+
+/* The cache counter for result (hit, stale, miss) on the server in use; -1 if absent. */
+static long cache_count(const char *result)
+{
+    it_response *r = it_request("GET", "/metrics", NULL, NULL, NULL);
+    IT_ASSERT_STATUS(r, 200);
+    char needle[96];
+    snprintf(needle, sizeof needle, "samspil_caseload_cache_total{result=\"%s\"} ", result);
+    const char *at = strstr(r->body, needle);
+    long n = at ? strtol(at + strlen(needle), NULL, 10) : -1;
+    it_response_free(r);
+    return n;
+}
+
+/* Runs sql as the owner and returns the rows it touched (its command status count). */
+static long owner_exec(const char *sql)
+{
+    PGconn *db = it_db_owner();
+    PGresult *res = PQexec(db, sql);
+    ck_assert_msg(PQresultStatus(res) == PGRES_COMMAND_OK || PQresultStatus(res) == PGRES_TUPLES_OK,
+                  "%s: %s", sql, PQerrorMessage(db));
+    long n = strtol(PQcmdTuples(res), NULL, 10);
+    PQclear(res);
+    PQfinish(db);
+    return n;
+}
+
+static char *owner_value(const char *sql)
+{
+    PGconn *db = it_db_owner();
+    char *v = it_db_value(db, sql);
+    PQfinish(db);
+    return v;
+}
+
+/* Audit rows of a request, and the residents they name, as "rows/residents". */
+static char *audit_of(const it_response *r)
+{
+    char *rid = it_header(r, "X-Request-Id");
+    ck_assert_ptr_nonnull(rid);
+    PGconn *db = it_db_owner();
+    const char *p[] = {rid};
+    char *v = it_db_value_params(
+        db,
+        "SELECT count(*) || '/' || (SELECT count(DISTINCT u) FROM audit_log, "
+        "  unnest(coalesce(resident_ids, ARRAY[resident_id])) u WHERE request_id = $1) "
+        "FROM audit_log WHERE request_id = $1 AND action = 'search' AND outcome = 'allowed'",
+        1, p);
+    PQfinish(db);
+    free(rid);
+    ck_assert_ptr_nonnull(v);
+    return v;
+}
+
+/* The page as token's caller reads it now. */
+static it_response *read_page(const char *token)
+{
+    it_response *r = it_request("GET", PAGE, token, NULL, NULL);
+    IT_ASSERT_STATUS(r, 200);
+    return r;
+}
+
+/* Reads the page twice and checks the second came from the cache, unchanged; returns the
+ * page (the first reply). */
+static it_response *read_kept(const char *token)
+{
+    it_response *first = read_page(token);
+    long hits = cache_count("hit");
+    it_response *again = read_page(token);
+    ck_assert_int_eq(cache_count("hit"), hits + 1);
+    ck_assert_str_eq(again->body, first->body);
+    it_response_free(again);
+    return first;
+}
+
+START_TEST(test_kept_page_is_the_page_and_audited_alike)
+{
+    char *staff = it_login("staff@engen.demo");
+    it_response *first = read_page(staff);
+    long hits = cache_count("hit");
+    it_response *again = read_page(staff);
+    ck_assert_int_eq(cache_count("hit"), hits + 1);
+    ck_assert_str_eq(again->body, first->body);
+    size_t n = json_array_size(json_object_get(first->json, "items"));
+    ck_assert_uint_gt(n, 1);
+    /* the same audit rows, naming the same residents, for the page served again */
+    char *a1 = audit_of(first), *a2 = audit_of(again);
+    ck_assert_str_eq(a2, a1);
+    char want[32];
+    snprintf(want, sizeof want, "/%zu", n);
+    ck_assert_msg(strstr(a2, want), "audit %s for %zu residents", a2, n);
+    free(a1);
+    free(a2);
+    it_response_free(first);
+    it_response_free(again);
+    free(staff);
+}
+END_TEST
+
+/* After a change made by sql (touching at least one row), the next read of each caller's
+ * page (token a, and b unless NULL) is not served from the cache. */
+static void change_refreshes2(const char *a, const char *b, const char *sql)
+{
+    const char *tokens[] = {a, b};
+    int n = b ? 2 : 1;
+    for (int i = 0; i < n; i++)
+        it_response_free(read_kept(tokens[i]));
+    ck_assert_int_ge(owner_exec(sql), 1);
+    for (int i = 0; i < n; i++) {
+        long hits = cache_count("hit"), stale = cache_count("stale");
+        it_response *page = read_page(tokens[i]);
+        ck_assert_msg(cache_count("hit") == hits, "served from the cache after: %s", sql);
+        ck_assert_int_eq(cache_count("stale"), stale + 1);
+        it_response_free(page);
+    }
+}
+
+static void change_refreshes(const char *token, const char *sql)
+{
+    change_refreshes2(token, NULL, sql);
+}
+
+START_TEST(test_every_source_of_the_page_refreshes_it)
+{
+    char *staff = it_login("staff@engen.demo");
+    char *clin = it_login("clinician@slagelse.demo");
+#define ENGEN "facility_id = '" IT_FACILITY_ENGEN "'"
+    char sql[512];
+    const char *changes[] = {
+        "UPDATE residents SET safety_note = safety_note WHERE id = "
+        "(SELECT id FROM residents WHERE " ENGEN " ORDER BY id LIMIT 1)",
+        "UPDATE visits SET note = note WHERE id = (SELECT id FROM visits WHERE " ENGEN " "
+        "AND status = 'planned' ORDER BY starts_at LIMIT 1)",
+        /* a week no mail has been sent for (a sent week's entries are frozen) */
+        "INSERT INTO monday_entries (resident_id, iso_week, needs_talk, priority, status_text, "
+        "  author_id, team_id, facility_id) "
+        "SELECT id, '2099-W01', true, 'normal', '', '" IT_USER_STAFF_ENGEN "', team_id, "
+        "  facility_id FROM residents WHERE " ENGEN " ORDER BY id LIMIT 1",
+        "DELETE FROM monday_entries WHERE iso_week = '2099-W01' AND " ENGEN,
+        "UPDATE monday_mails SET talk_count = talk_count WHERE id = "
+        "(SELECT id FROM monday_mails WHERE " ENGEN " ORDER BY id LIMIT 1)",
+    };
+    for (size_t i = 0; i < sizeof changes / sizeof changes[0]; i++) {
+        change_refreshes2(staff, clin, changes[i]); /* the facility's page and the team's */
+    }
+
+    /* an agenda: the resident now goes to the next visit that has it on its agenda */
+    char *visit = owner_value("SELECT id FROM visits WHERE facility_id = '" IT_FACILITY_ENGEN
+                              "' AND status = 'planned' AND starts_at > now() "
+                              "ORDER BY starts_at DESC LIMIT 1");
+    ck_assert_ptr_nonnull(visit);
+    char *resident = it_new_resident(staff, "Dagsorden ", "1970-01-01");
+    it_response *page = read_kept(staff);
+    snprintf(sql, sizeof sql, "INSERT INTO visit_agenda (visit_id, resident_id) VALUES ('%s', '%s')",
+             visit, resident);
+    ck_assert_int_eq(owner_exec(sql), 1);
+    it_response_free(page);
+    page = read_page(staff);
+    size_t k;
+    json_t *it;
+    bool found = false;
+    json_array_foreach(json_object_get(page->json, "items"), k, it) {
+        if (strcmp(json_str(it, "id"), resident) != 0)
+            continue;
+        json_t *next = json_object_get(it, "next_planned_conversation");
+        ck_assert_str_eq(json_str(next, "visit_id"), visit);
+        ck_assert(json_is_true(json_object_get(next, "on_agenda")));
+        found = true;
+    }
+    ck_assert(found);
+    it_response_free(page);
+    snprintf(sql, sizeof sql, "DELETE FROM visit_agenda WHERE visit_id = '%s' AND resident_id = '%s'",
+             visit, resident);
+    change_refreshes(staff, sql);
+
+    /* a change through the API: a resident created shows at once */
+    page = read_kept(clin);
+    it_response_free(page);
+    char *created = it_new_resident(staff, "Ny ", "1971-02-02");
+    page = read_page(clin);
+    ck_assert_ptr_nonnull(strstr(page->body, created));
+    it_response_free(page);
+
+    free(created);
+    free(resident);
+    free(visit);
+    free(clin);
+    free(staff);
+}
+END_TEST
+
+START_TEST(test_a_visit_that_begins_ends_the_kept_page)
+{
+    char *staff = it_login("staff@engen.demo");
+    /* a planned visit of Engen's pair beginning in three seconds: the next for everyone */
+    char *visit = owner_value(
+        "INSERT INTO visits (team_id, facility_id, agreement_id, kind, starts_at, ends_at, "
+        "  status, version) "
+        "SELECT team_id, facility_id, agreement_id, 'extra', now() + interval '3 seconds', "
+        "  now() + interval '1 hour', 'planned', 1 FROM visits WHERE facility_id = '"
+        IT_FACILITY_ENGEN "' AND agreement_id IS NOT NULL LIMIT 1 RETURNING id");
+    ck_assert_ptr_nonnull(visit);
+    it_response *page = read_kept(staff);
+    ck_assert_ptr_nonnull(strstr(page->body, visit));
+    it_response_free(page);
+    sleep(4);
+    long stale = cache_count("stale");
+    page = read_page(staff);
+    ck_assert_int_eq(cache_count("stale"), stale + 1);
+    ck_assert_ptr_null(strstr(page->body, visit)); /* begun: no longer the next */
+    it_response_free(page);
+    char sql[160];
+    snprintf(sql, sizeof sql, "DELETE FROM visits WHERE id = '%s'", visit);
+    ck_assert_int_eq(owner_exec(sql), 1);
+    free(visit);
+    free(staff);
+}
+END_TEST
+
+START_TEST(test_pages_are_kept_apart_by_role_and_organisation)
+{
+    char *clin = it_login("clinician@slagelse.demo");
+    char *staff = it_login("staff@engen.demo");
+    char *skoven = it_login("staff@skoven.demo");
+    char *admin = it_login("admin@samspil.demo");
+    it_response *team = read_kept(clin);
+    it_response *engen = read_kept(staff);
+    it_response *other = read_kept(skoven);
+    ck_assert_str_ne(engen->body, team->body);
+    ck_assert_str_ne(other->body, engen->body);
+    size_t i;
+    json_t *it;
+    json_array_foreach(json_object_get(engen->json, "items"), i, it)
+        ck_assert_str_eq(json_str(it, "facility_id"), IT_FACILITY_ENGEN);
+    json_array_foreach(json_object_get(other->json, "items"), i, it)
+        ck_assert_str_eq(json_str(it, "facility_id"), IT_FACILITY_SKOVEN);
+    /* the admin, after all of them: still no resident data */
+    it_response *none = it_request("GET", PAGE, admin, NULL, NULL);
+    IT_ASSERT_PROBLEM(none, 403, "forbidden");
+    it_response_free(none);
+    it_response_free(team);
+    it_response_free(engen);
+    it_response_free(other);
+    free(admin);
+    free(skoven);
+    free(staff);
+    free(clin);
+}
+END_TEST
+
+START_TEST(test_cache_off_keeps_nothing)
+{
+    const char *env[] = {"CASELOAD_CACHE_MB=0", NULL};
+    it_server *s = it_server_start_another(env);
+    it_use_server(s);
+    char *staff = it_login("staff@engen.demo");
+    it_response *a = read_page(staff), *b = read_page(staff);
+    ck_assert_str_eq(a->body, b->body);
+    ck_assert_int_eq(cache_count("hit"), -1); /* no cache, no figures */
+    it_response_free(a);
+    it_response_free(b);
+    free(staff);
+    ck_assert_int_eq(it_server_stop_another(s), 0);
+}
+END_TEST
+
+int main(void)
+{
+    it_server_start(NULL);
+    Suite *s = suite_create("caseload_cache");
+    TCase *tc = tcase_create("caseload_cache");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_kept_page_is_the_page_and_audited_alike);
+    tcase_add_test(tc, test_every_source_of_the_page_refreshes_it);
+    tcase_add_test(tc, test_a_visit_that_begins_ends_the_kept_page);
+    tcase_add_test(tc, test_pages_are_kept_apart_by_role_and_organisation);
+    tcase_add_test(tc, test_cache_off_keeps_nothing);
+    suite_add_tcase(s, tc);
+    return it_run_suite(s);
+}
