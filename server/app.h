@@ -147,23 +147,30 @@ db_outcome app_refuse(app_call *c, const char *action, const char *resource_type
     "  ORDER BY c.recorded_at DESC, c.id DESC LIMIT 1), false)"
 
 /* SQL: the audit rows for the rows a statement shows (a FROM item aliased x with the columns
- * named by id_col and resident_col, and team_id and facility_id), written by the same
- * statement: one row per pair (team, facility) with every resident shown in resident_ids, so a
- * page of 50 writes a handful of rows, and "who saw this resident" still finds each of them.
- * A group of one resident names it in resident_id instead (and its resource_id), as a single
- * read does (audit_log: never both). */
+ * named by id_col and resident_col, and team_id and facility_id, optionally followed by a
+ * WHERE), written by the same statement: one row per team with every resident shown in
+ * resident_ids, so a page of 50 writes one row, and "who saw this resident" still finds it
+ * (audit_log_seen). The facility is in facility_id when all the residents live at one;
+ * otherwise facility_ids names each one's in the order of resident_ids (migration 0076). A
+ * row of one resident names it in resident_id instead (and its resource_id when one row was
+ * shown), as a single read does (audit_log: never both). */
 #define AUDIT_SHOWN_ROWS(action, resource_type, from, id_col, resident_col, purpose)            \
     "INSERT INTO audit_log (user_id, user_role, org_id, action, resource_type, resource_id, " \
-    "  resident_id, resident_ids, team_id, facility_id, purpose, outcome, request_id, "       \
-    "  client_addr) "                                                                         \
+    "  resident_id, resident_ids, facility_ids, team_id, facility_id, purpose, outcome, "     \
+    "  request_id, client_addr) "                                                             \
     "SELECT app_user_id(), app_role(), app_org_id(), '" action "', '" resource_type "', "     \
-    "  CASE WHEN count(*) = 1 THEN (array_agg(x." id_col "::text))[1] END, "                   \
-    "  CASE WHEN count(DISTINCT x." resident_col ") = 1 THEN (array_agg(x." resident_col      \
-    "))[1] END, CASE WHEN count(DISTINCT x." resident_col ") > 1 THEN array_agg(DISTINCT x."  \
-    resident_col ") END, x.team_id, x.facility_id, " purpose                                   \
+    "  CASE WHEN sum(d.n) = 1 THEN (array_agg(d.one_id))[1] END, "                            \
+    "  CASE WHEN count(d.res) = 1 THEN (array_agg(d.res) FILTER (WHERE d.res IS NOT NULL))[1] " \
+    "  END, CASE WHEN count(d.res) > 1 THEN array_agg(d.res ORDER BY d.res) "                 \
+    "    FILTER (WHERE d.res IS NOT NULL) END, "                                              \
+    "  CASE WHEN count(d.res) > 1 AND count(DISTINCT d.fac) > 1 THEN array_agg(d.fac "        \
+    "    ORDER BY d.res) FILTER (WHERE d.res IS NOT NULL) END, d.team_id, "                   \
+    "  CASE WHEN count(DISTINCT d.fac) = 1 THEN (array_agg(d.fac))[1] END, " purpose          \
     ", 'allowed', nullif(current_setting('app.request_id', true), ''), "                      \
-    "  nullif(current_setting('app.client_addr', true), '') FROM " from                       \
-    " GROUP BY x.team_id, x.facility_id"
+    "  nullif(current_setting('app.client_addr', true), '') "                                 \
+    "FROM (SELECT x.team_id, x." resident_col " AS res, (array_agg(x.facility_id))[1] AS fac, " \
+    "  count(*) AS n, (array_agg(x." id_col "::text))[1] AS one_id FROM " from                 \
+    "  GROUP BY x.team_id, x." resident_col ") d GROUP BY d.team_id"
 
 /* The purpose the caller states for touching resident data (X-Access-Purpose), sanitised
  * for the audit log (200 characters, valid UTF-8), or the route. Arena string. */

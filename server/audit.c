@@ -23,7 +23,11 @@ static const db_stmt audit_stmts[] = {
      "SELECT a.id, a.at, to_char(a.at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') "
      "  AS at_key, a.user_id, a.user_name, a.user_role, a.org_id, "
      "  o.name AS org_name, a.action, a.resource_type, a.resource_id, a.purpose, a.outcome, "
-     "  a.request_id, a.client_addr, cardinality(a.resident_ids) AS residents_shown "
+     "  a.request_id, a.client_addr, "
+     /* a list read over several facilities: a facility's manager counts its own */
+     "  CASE WHEN a.facility_ids IS NOT NULL AND (SELECT app_is_facility()) "
+     "    THEN (SELECT count(*) FROM unnest(a.facility_ids) f WHERE f = (SELECT app_org_id())) "
+     "    ELSE cardinality(a.resident_ids) END AS residents_shown "
      "FROM audit_trail($1::uuid, $2::timestamptz, $3::bigint, $4::integer, $5::uuid, "
      "  $6::date, $7::date, $8::text[]) a "
      "LEFT JOIN organizations o ON o.id = a.org_id "

@@ -268,6 +268,104 @@ static long trail_rows_as(const char *email)
                           "', NULL, NULL, 1000)");
 }
 
+/* Runs sql as the owner; asserts it ran. */
+static void owner_run(const char *sql)
+{
+    PGconn *db = it_db_owner();
+    PGresult *res = PQexec(db, sql);
+    ck_assert_msg(PQresultStatus(res) == PGRES_COMMAND_OK || PQresultStatus(res) == PGRES_TUPLES_OK,
+                  "%s: %s", sql, PQerrorMessage(db));
+    PQclear(res);
+    PQfinish(db);
+}
+
+#define AADALEN "20000000-0000-4000-8000-0000000000a1"
+#define AADALEN_RESIDENT "40000000-0000-4000-8000-0000000000a1"
+
+START_TEST(test_list_over_two_facilities_is_one_row_seen_per_facility)
+{
+    /* a second facility served by Slagelse, with one resident */
+    owner_run("INSERT INTO organizations (id, kind, name, address, authority, serving_team_id) "
+              "VALUES ('" AADALEN "', 'facility', 'Bostedet Ådalen', 'Ådalen 1, 4200 Slagelse', "
+              "'Slagelse Kommune', '" IT_TEAM_SLAGELSE "')");
+    owner_run("INSERT INTO residents (id, name, date_of_birth, facility_id, team_id) VALUES ('"
+              AADALEN_RESIDENT "', 'Aage Ådal', '1960-01-01', '" AADALEN "', '" IT_TEAM_SLAGELSE "')");
+
+    char *clin = it_login("clinician@slagelse.demo");
+    it_response *list = it_request("GET", "/api/residents?limit=200", clin, NULL, NULL);
+    IT_ASSERT_STATUS(list, 200);
+    json_t *items = json_object_get(list->json, "items");
+    size_t engen_shown = 0, aadalen_shown = 0;
+    for (size_t k = 0; k < json_array_size(items); k++) {
+        const char *f = json_string_value(json_object_get(json_array_get(items, k), "facility_id"));
+        engen_shown += strcmp(f, IT_FACILITY_ENGEN) == 0;
+        aadalen_shown += strcmp(f, AADALEN) == 0;
+    }
+    ck_assert_uint_eq(aadalen_shown, 1);
+    ck_assert_uint_eq(engen_shown + aadalen_shown, json_array_size(items));
+
+    /* one row for the team: every resident shown, each with its own facility in order */
+    json_t *rows = audit_rows_of(list);
+    ck_assert_int_eq(json_array_size(rows), 1);
+    ck_assert_str_eq(row_str(rows, 0, "team_id"), IT_TEAM_SLAGELSE);
+    ck_assert(json_is_null(json_object_get(json_array_get(rows, 0), "facility_id")));
+    json_decref(rows);
+    char *rid = it_header(list, "X-Request-Id");
+    PGconn *db = it_db_owner();
+    const char *p[] = {rid};
+    char *bad = it_db_value_params(
+        db,
+        "SELECT count(*) FROM audit_log a, unnest(a.resident_ids, a.facility_ids) u (r, f) "
+        "LEFT JOIN residents x ON x.id = u.r WHERE a.request_id = $1 "
+        "AND x.facility_id IS DISTINCT FROM u.f",
+        1, p);
+    ck_assert_str_eq(bad, "0");
+    char *seen = it_db_value_params(
+        db,
+        "SELECT string_agg(s.facility_id::text, ',' ORDER BY s.facility_id) FILTER "
+        "  (WHERE s.resident_id IN ('" IT_RESIDENT_ENGEN_1 "', '" AADALEN_RESIDENT "')) "
+        "  || '/' || count(*) FROM audit_log a JOIN audit_log_seen s ON s.audit_id = a.id "
+        "WHERE a.request_id = $1",
+        1, p);
+    char want[200];
+    snprintf(want, sizeof want, "%s,%s/%zu", IT_FACILITY_ENGEN, AADALEN, json_array_size(items));
+    ck_assert_str_eq(seen, want);
+    free(bad);
+    free(seen);
+    PQfinish(db);
+
+    /* Engen's manager sees the read on an Engen resident's trail, counting Engen's residents
+     * only; Slagelse's manager counts all of them */
+    const char *managers[] = {"manager@engen.demo", "manager@slagelse.demo"};
+    const size_t counts[] = {engen_shown, json_array_size(items)};
+    for (size_t m = 0; m < 2; m++) {
+        char *t = it_login(managers[m]);
+        it_response *r = it_request("GET", AUDIT_ENGEN_1 "&limit=200", t, NULL, NULL);
+        IT_ASSERT_STATUS(r, 200);
+        json_t *a = find_item(json_object_get(r->json, "items"), rid);
+        ck_assert_msg(a != NULL, "%s does not see the list read", managers[m]);
+        ck_assert_int_eq(json_integer_value(json_object_get(a, "residents_shown")),
+                         (long)counts[m]);
+        it_response_free(r);
+        /* the other facility's resident is not Engen's manager's to see */
+        r = it_request("GET", "/api/audit?resident_id=" AADALEN_RESIDENT, t, NULL, NULL);
+        if (m == 0)
+            IT_ASSERT_PROBLEM(r, 404, "not-found");
+        else
+            ck_assert_ptr_nonnull(find_item(json_object_get(r->json, "items"), rid));
+        it_response_free(r);
+        free(t);
+    }
+    free(rid);
+    it_response_free(list);
+    free(clin);
+    /* out again, so other tests meet the demo's two facilities */
+    owner_run("DELETE FROM residents WHERE id = '" AADALEN_RESIDENT "'");
+    owner_run("DELETE FROM caseload_versions WHERE org_id = '" AADALEN "'");
+    owner_run("DELETE FROM organizations WHERE id = '" AADALEN "'");
+}
+END_TEST
+
 START_TEST(test_trail_has_list_reads_and_keeps_the_policy)
 {
     /* a caseload page that shows the resident among others is on the resident's trail */
@@ -733,6 +831,7 @@ int main(void)
     tcase_add_test(tc, test_manager_of_another_team);
     tcase_add_test(tc, test_odd_purposes);
     tcase_add_test(tc, test_rows_cannot_be_removed);
+    tcase_add_test(tc, test_list_over_two_facilities_is_one_row_seen_per_facility);
     suite_add_tcase(s, tc);
     return it_run_suite(s);
 }
