@@ -324,7 +324,8 @@ START_TEST(test_list_over_two_facilities_is_one_row_seen_per_facility)
         db,
         "SELECT string_agg(s.facility_id::text, ',' ORDER BY s.facility_id) FILTER "
         "  (WHERE s.resident_id IN ('" IT_RESIDENT_ENGEN_1 "', '" AADALEN_RESIDENT "')) "
-        "  || '/' || count(*) FROM audit_log a JOIN audit_log_seen s ON s.audit_id = a.id "
+        "  || '/' || count(*) FROM audit_log a JOIN audit_log_seen_days s ON s.shown = a.shown "
+        "  AND s.day = (a.at AT TIME ZONE 'UTC')::date "
         "WHERE a.request_id = $1",
         1, p);
     char want[200];
@@ -395,6 +396,81 @@ START_TEST(test_trail_has_list_reads_and_keeps_the_policy)
     free(list_id);
     it_response_free(list);
     free(clin);
+}
+END_TEST
+
+/* The same page read again and again is one set of day rows (audit_log_seen_days), yet
+ * every read is its own row on the trail, in order, page by page; and the digest that ties
+ * them is the database's, whatever a writer sends. */
+START_TEST(test_repeated_list_reads_are_each_on_the_trail)
+{
+    enum { READS = 3 };
+    char *clin = it_login("clinician@slagelse.demo");
+    char *ids[READS];
+    for (int i = 0; i < READS; i++) {
+        it_response *r = it_request("GET", "/api/residents?limit=200", clin, NULL, NULL);
+        IT_ASSERT_STATUS(r, 200);
+        ids[i] = it_header(r, "X-Request-Id");
+        it_response_free(r);
+    }
+    free(clin);
+
+    PGconn *db = it_db_owner();
+    const char *p[] = {ids[0], ids[READS - 1]};
+    /* one digest for the three reads, and its residents written once for the day */
+    char *digests = it_db_value_params(
+        db, "SELECT count(DISTINCT shown) || '/' || count(*) FILTER (WHERE shown IS NULL) "
+            "FROM audit_log WHERE request_id IN ($1, $2)",
+        2, p);
+    ck_assert_str_eq(digests, "1/0");
+    char *days = it_db_value_params(
+        db,
+        "SELECT (SELECT count(*) FROM audit_log_seen_days s WHERE s.shown = a.shown "
+        "  AND s.day = (a.at AT TIME ZONE 'UTC')::date) = cardinality(a.resident_ids) "
+        "FROM audit_log a WHERE a.request_id = $1",
+        1, p + 1);
+    ck_assert_str_eq(days, "t");
+    /* a writer cannot choose the digest (and the row is rolled back) */
+    PQclear(PQexec(db, "BEGIN"));
+    char *forged = it_db_value(
+        db, "WITH w AS (INSERT INTO audit_log (action, resource_type, resident_ids, team_id, "
+            "  outcome, shown) VALUES ('search', 'resident', ARRAY['" IT_RESIDENT_ENGEN_1
+            "'::uuid, '" AADALEN_RESIDENT "'::uuid], '" IT_TEAM_SLAGELSE "', 'allowed', "
+            "  '\\x00') RETURNING shown) SELECT shown <> '\\x00'::bytea FROM w");
+    ck_assert_str_eq(forged, "t");
+    PQclear(PQexec(db, "ROLLBACK"));
+    free(forged);
+    free(digests);
+    free(days);
+    PQfinish(db);
+
+    /* the manager pages through the trail one row at a time: the three reads, newest first,
+     * none twice (other tests' list reads may lie between them: ctest runs in parallel) */
+    char *t = it_login("manager@slagelse.demo");
+    char path[1024] = AUDIT_ENGEN_1 "&action=search&limit=1";
+    int found = 0;
+    json_int_t prev = -1;
+    for (int page = 0; page < 100 && found < READS; page++) {
+        it_response *r = it_request("GET", path, t, NULL, NULL);
+        IT_ASSERT_STATUS(r, 200);
+        json_t *items = json_object_get(r->json, "items");
+        ck_assert_int_eq(json_array_size(items), 1);
+        json_t *item = json_array_get(items, 0);
+        json_int_t id = json_integer_value(json_object_get(item, "id"));
+        ck_assert_msg(prev < 0 || id < prev, "page %d repeats or skips back", page);
+        prev = id;
+        const char *rid = json_string_value(json_object_get(item, "request_id"));
+        if (rid != NULL && strcmp(rid, ids[READS - 1 - found]) == 0)
+            found++;
+        const char *next = it_json_str(r, "next");
+        ck_assert_ptr_nonnull(next);
+        snprintf(path, sizeof path, AUDIT_ENGEN_1 "&action=search&limit=1&cursor=%s", next);
+        it_response_free(r);
+    }
+    ck_assert_int_eq(found, READS);
+    free(t);
+    for (int i = 0; i < READS; i++)
+        free(ids[i]);
 }
 END_TEST
 
@@ -832,6 +908,7 @@ int main(void)
     tcase_add_test(tc, test_odd_purposes);
     tcase_add_test(tc, test_rows_cannot_be_removed);
     tcase_add_test(tc, test_list_over_two_facilities_is_one_row_seen_per_facility);
+    tcase_add_test(tc, test_repeated_list_reads_are_each_on_the_trail);
     suite_add_tcase(s, tc);
     return it_run_suite(s);
 }
