@@ -108,8 +108,13 @@ bool config_load(app_config *cfg, bool require_secret)
     cfg->bind_address = env_or("BIND_ADDRESS", "127.0.0.1");
     ok &= env_uint("PORT", 8080, 0, 65535, &n);
     cfg->port = (unsigned short)n;
+    /* Four workers per core, at most 32: a worker waits on PostgreSQL's round trips and commit
+     * flushes, and more transactions in flight share a flush (docs/BENCHMARKS.md, fifth
+     * pass: 8 workers on two cores served the region caseload 20 % faster than 2, 16 slower
+     * again). The cap keeps a many-core machine's pool (workers + 2) within max_connections. */
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    ok &= env_uint("WORKER_THREADS", cores > 0 ? (unsigned long)cores : 2, 1, 256, &n);
+    unsigned long workers = cores > 0 ? 4 * (unsigned long)cores : 8;
+    ok &= env_uint("WORKER_THREADS", workers < 32 ? workers : 32, 1, 256, &n);
     cfg->worker_threads = (unsigned)n;
     ok &= env_uint("DB_POOL_SIZE", cfg->worker_threads + 2, 1, 512, &n);
     cfg->db_pool_size = (unsigned)n;

@@ -21,7 +21,7 @@
 # Usage: tests/bench/run.sh [--rounds N] [--duration SECONDS] [--connections N] [--warmup SECONDS]
 #   defaults: 3 rounds of 5 s per benchmark, wrk -t2 -c64, 2 s warm-up before round 1
 #   BENCH_SCALE=small|region names the data set (./dev bench --scale sets it);
-#   BENCH_WORKERS the server's WORKER_THREADS (default 2), BENCH_POOL its DB_POOL_SIZE,
+#   BENCH_WORKERS the server's WORKER_THREADS (default 4 per core, as the server), BENCH_POOL its DB_POOL_SIZE,
 #   BENCH_KEEP_ALIVE its KEEP_ALIVE (default 1, as behind the proxy; 0: one request per connection).
 # Results: printed, and written to build/bench/results-SCALE.txt and results-latest.txt (raw
 # outputs in build/bench/).
@@ -31,7 +31,10 @@ ROUNDS=${BENCH_ROUNDS:-3}
 DURATION=${BENCH_DURATION:-5}
 CONNECTIONS=${BENCH_CONNECTIONS:-64}
 WARMUP=${BENCH_WARMUP:-2}
-WORKERS=${BENCH_WORKERS:-2}   # MHD thread pool of the servers under test (the server's default here: cores)
+# MHD thread pool of the servers under test: the server's default (server/config.c), four per
+# core, at most 32
+CORES=$(nproc)
+WORKERS=${BENCH_WORKERS:-$(( CORES * 4 < 32 ? CORES * 4 : 32 ))}
 POOL=${BENCH_POOL:-$((WORKERS + 2))}
 SCALE=${BENCH_SCALE:-small}
 # KEEP_ALIVE of the server: 1 (default) as behind the TLS proxy, which keeps its connections
