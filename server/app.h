@@ -150,10 +150,11 @@ db_outcome app_refuse(app_call *c, const char *action, const char *resource_type
  * named by id_col and resident_col, and team_id and facility_id, optionally followed by a
  * WHERE), written by the same statement: one row per team with every resident shown in
  * resident_ids, so a page of 50 writes one row, and "who saw this resident" still finds it
- * (audit_log_seen). The facility is in facility_id when all the residents live at one;
- * otherwise facility_ids names each one's in the order of resident_ids (migration 0076). A
- * row of one resident names it in resident_id instead (and its resource_id when one row was
- * shown), as a single read does (audit_log: never both). */
+ * (audit_log_seen_days, by the digest the database gives the row: 0077). The facility is in
+ * facility_id when all the residents live at one; otherwise facility_ids names each one's in
+ * the order of resident_ids (0076). A row of one resident names it in resident_id instead
+ * (and its resource_id when one row was shown), as a single read does (audit_log: never
+ * both). */
 #define AUDIT_SHOWN_ROWS(action, resource_type, from, id_col, resident_col, purpose)            \
     "INSERT INTO audit_log (user_id, user_role, org_id, action, resource_type, resource_id, " \
     "  resident_id, resident_ids, facility_ids, team_id, facility_id, purpose, outcome, "     \
