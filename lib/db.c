@@ -307,11 +307,12 @@ static PGresult *read_one(db_tx *tx, bool keep)
     return kept;
 }
 
-static bool send_stmt(db_tx *tx, const char *stmt, int n, const char *const *params)
+static bool send_stmt(db_tx *tx, const char *stmt, int n, const char *const *params,
+                      const int *lengths, const int *formats)
 {
     if (tx->failed)
         return false;
-    if (!PQsendQueryPrepared(tx->conn->pg, stmt, n, params, NULL, NULL, 0)) {
+    if (!PQsendQueryPrepared(tx->conn->pg, stmt, n, params, lengths, formats, 0)) {
         tx_fail(tx, NULL);
         return false;
     }
@@ -321,7 +322,13 @@ static bool send_stmt(db_tx *tx, const char *stmt, int n, const char *const *par
 
 PGresult *db_exec(db_tx *tx, const char *stmt, int nparams, const char *const *params)
 {
-    if (!send_stmt(tx, stmt, nparams, params))
+    return db_exec_binary(tx, stmt, nparams, params, NULL, NULL);
+}
+
+PGresult *db_exec_binary(db_tx *tx, const char *stmt, int nparams, const char *const *params,
+                         const int *lengths, const int *formats)
+{
+    if (!send_stmt(tx, stmt, nparams, params, lengths, formats))
         return NULL;
     PGconn *pg = tx->conn->pg;
     if (!PQsendFlushRequest(pg) || PQflush(pg) != 0) {
@@ -350,7 +357,7 @@ PGresult *db_exec(db_tx *tx, const char *stmt, int nparams, const char *const *p
 
 bool db_queue(db_tx *tx, const char *stmt, int nparams, const char *const *params)
 {
-    return send_stmt(tx, stmt, nparams, params);
+    return send_stmt(tx, stmt, nparams, params, NULL, NULL);
 }
 
 const db_error *db_tx_error(const db_tx *tx)
@@ -437,7 +444,7 @@ db_status db_run(db_pool *p, const db_begin *begin, db_tx_fn fn, void *ctx, db_e
         else
             tx_fail(&tx, NULL);
         if (begin)
-            send_stmt(&tx, begin->stmt, begin->nparams, begin->params);
+            send_stmt(&tx, begin->stmt, begin->nparams, begin->params, NULL, NULL);
         db_outcome outcome = fn(&tx, ctx);
         bool committed = tx_finish(&tx, outcome == DB_COMMIT);
         tx_clear_results(&tx);

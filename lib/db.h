@@ -80,6 +80,10 @@ db_status db_run(db_pool *p, const db_begin *begin, db_tx_fn fn, void *ctx, db_e
  * (freed when db_run returns); NULL when it (or an earlier statement) failed, after which
  * the transaction is rolled back. */
 PGresult *db_exec(db_tx *tx, const char *stmt, int nparams, const char *const *params);
+/* The same with some parameters in binary (formats[i] 1, lengths[i] bytes; PQexecParams'
+ * conventions): for large arrays PostgreSQL need not parse as text. */
+PGresult *db_exec_binary(db_tx *tx, const char *stmt, int nparams, const char *const *params,
+                         const int *lengths, const int *formats);
 /* Queues a statement whose result is only checked at commit (e.g. an audit row). */
 bool db_queue(db_tx *tx, const char *stmt, int nparams, const char *const *params);
 /* The first error of the transaction so far, or NULL. */

@@ -356,6 +356,7 @@ static void reset_reply(app_call *c)
     c->is_problem = false;
     c->etag = NULL;
     c->location = NULL;
+    c->shown = NULL;
 }
 
 static db_outcome run_body(db_tx *tx, void *p)
@@ -522,6 +523,18 @@ void app_run(http_request *req, app_fn fn, void *ctx, unsigned flags)
         drop_reply(&call);
         send_db_error(req, st, &err);
         return;
+    }
+    if (call.shown && !call.is_problem) {
+        int written = app_audit_shown_write(&call);
+        if (written != APP_SHOWN_WRITTEN) {
+            drop_reply(&call);
+            bool refused = written == APP_SHOWN_REFUSED;
+            db_error e = {.sqlstate = ""};
+            snprintf(e.sqlstate, sizeof e.sqlstate, "%s", refused ? "28000" : "");
+            snprintf(e.message, sizeof e.message, "the read's audit rows were not written");
+            send_db_error(req, refused ? DB_FAILED : DB_UNAVAILABLE, &e);
+            return;
+        }
     }
     if (rc.replayed)
         http_add_header(req, "Idempotent-Replayed", "true");

@@ -92,6 +92,8 @@ struct app_call {
     const char *etag;        /* arena string: strong ETag value without quotes */
     const char *location;
     app_audit_row **deferred; /* on the standby: app_audit collects the rows here (arena) */
+    struct app_shown *shown;  /* a list read's audit rows written after the transaction by
+                               * group commit (app_audit_shown_later), or NULL */
 };
 
 enum {
@@ -172,6 +174,21 @@ db_outcome app_refuse(app_call *c, const char *action, const char *resource_type
     "FROM (SELECT x.team_id, x." resident_col " AS res, (array_agg(x.facility_id))[1] AS fac, " \
     "  count(*) AS n, (array_agg(x." id_col "::text))[1] AS one_id FROM " from                 \
     "  GROUP BY x.team_id, x." resident_col ") d GROUP BY d.team_id"
+
+/* Group commit of list reads' audit rows (server/audit_batch.c, migration 0079). */
+enum { APP_SHOWN_WRITTEN, APP_SHOWN_REFUSED, APP_SHOWN_FAILED };
+/* Whether it is on (AUDIT_BATCH_MAX > 0). */
+bool app_audit_grouped(void);
+/* Audits the read of the residents ids (with their teams and facilities: aligned uuid[]
+ * literals as PostgreSQL writes them, borrowed) as AUDIT_SHOWN_ROWS would, but after the
+ * transaction, with the rows of other requests: app_run sends the reply only once they are
+ * committed, and a problem instead when they cannot be (401 for a session no longer valid,
+ * 503 otherwise). For authenticated calls when app_audit_grouped(); the transaction writes
+ * nothing else. false (nothing done) when the arrays are not such literals. */
+bool app_audit_shown_later(app_call *c, const char *action, const char *resource_type,
+                           const char *ids, const char *teams, const char *facilities);
+/* app_run's: writes c->shown and waits for it; APP_SHOWN_*. */
+int app_audit_shown_write(app_call *c);
 
 /* The purpose the caller states for touching resident data (X-Access-Purpose), sanitised
  * for the audit log (200 characters, valid UTF-8), or the route. Arena string. */

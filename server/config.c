@@ -108,15 +108,21 @@ bool config_load(app_config *cfg, bool require_secret)
     cfg->bind_address = env_or("BIND_ADDRESS", "127.0.0.1");
     ok &= env_uint("PORT", 8080, 0, 65535, &n);
     cfg->port = (unsigned short)n;
-    /* Four workers per core, at most 32: a worker waits on PostgreSQL's round trips and commit
-     * flushes, and more transactions in flight share a flush (docs/BENCHMARKS.md, fifth
-     * pass: 8 workers on two cores served the region caseload 20 % faster than 2, 16 slower
-     * again). The cap keeps a many-core machine's pool (workers + 2) within max_connections. */
+    /* Sixteen workers per core (at most 64) sharing four connections per core: a worker
+     * waits on PostgreSQL's round trips and on its read's audit rows being committed with
+     * other requests' (AUDIT_BATCH_MAX), and a worker waiting for the commit holds no
+     * connection; more waiting workers make larger batches, while more connections than
+     * PostgreSQL has cores to run them only queue inside it (docs/BENCHMARKS.md, sixth pass:
+     * region caseload on two cores 1 649 req/s with 8 workers, 2 430 with 16, 2 786 with 32
+     * on 10 connections; 2 464 with 32 on 34 connections, p99 53 ms). */
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    unsigned long workers = cores > 0 ? 4 * (unsigned long)cores : 8;
-    ok &= env_uint("WORKER_THREADS", workers < 32 ? workers : 32, 1, 256, &n);
+    unsigned long ncores = cores > 0 ? (unsigned long)cores : 2;
+    unsigned long workers = 16 * ncores, conns = 4 * ncores + 2;
+    ok &= env_uint("WORKER_THREADS", workers < 64 ? workers : 64, 1, 256, &n);
     cfg->worker_threads = (unsigned)n;
-    ok &= env_uint("DB_POOL_SIZE", cfg->worker_threads + 2, 1, 512, &n);
+    if (conns > cfg->worker_threads + 2)
+        conns = cfg->worker_threads + 2;
+    ok &= env_uint("DB_POOL_SIZE", conns < 64 ? conns : 64, 1, 512, &n);
     cfg->db_pool_size = (unsigned)n;
     ok &= env_uint("MAX_BODY_BYTES", 1024 * 1024, 1024, 64 * 1024 * 1024, &n);
     cfg->max_body_bytes = n;
@@ -125,6 +131,10 @@ bool config_load(app_config *cfg, bool require_secret)
     /* caseload pages served again while the database says they are current */
     ok &= env_uint("CASELOAD_CACHE_MB", 16, 0, 4096, &n);
     cfg->caseload_cache_mb = (unsigned)n;
+    /* list reads' audit rows of this many requests at most in one transaction; 0: each in
+     * its own (server/audit_batch.c) */
+    ok &= env_uint("AUDIT_BATCH_MAX", 256, 0, 4096, &n);
+    cfg->audit_batch_max = (unsigned)n;
     ok &= env_uint("LOGIN_MAX_FAILURES", 5, 1, 1000, &n);
     cfg->login_max_failures = (unsigned)n;
     ok &= env_uint("LOGIN_MAX_FAILURES_PER_ADDRESS", 4ul * cfg->login_max_failures, 1, 100000, &n);

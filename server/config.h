@@ -36,6 +36,7 @@ typedef struct app_config {
     const char *static_dir;
     unsigned rate_limit_per_minute;
     unsigned caseload_cache_mb;       /* rendered caseload pages kept; 0: none */
+    unsigned audit_batch_max;         /* requests' list-read audit rows per transaction; 0: off */
     unsigned login_max_failures;      /* per account and address, 15 minutes */
     unsigned login_max_failures_per_address; /* per address, any account */
     bool keep_alive;                  /* KEEP_ALIVE=1: more than one request per connection */

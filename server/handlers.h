@@ -58,6 +58,14 @@ void residents_register(void);
 void residents_list(http_request *req);
 /* The caseload cache's figures for /metrics, appended to buf. */
 void residents_cache_metrics(char *buf, size_t len);
+
+/* audit_batch.c: the writer of list reads' audit rows by group commit (AUDIT_BATCH_MAX). */
+void audit_batch_register_statements(void);
+/* Starts the writer on its own connection to conninfo; true also when max is 0 (off). */
+bool audit_batch_start(const char *conninfo, unsigned max);
+/* Writes what is queued and stops the writer. */
+void audit_batch_stop(void);
+void audit_batch_metrics(char *buf, size_t len);
 void residents_get(http_request *req);
 
 /* audit.c */

@@ -145,6 +145,7 @@ void health_metrics(http_request *req)
     if (app.replica)
         replica_metrics(extra, sizeof extra);
     residents_cache_metrics(extra, sizeof extra);
+    audit_batch_metrics(extra, sizeof extra);
     size_t len = 0;
     char *text = metrics_render(app.metrics, extra, &len);
     http_reply_owned(req, 200, "text/plain; version=0.0.4; charset=utf-8", text, len);

@@ -163,6 +163,7 @@ static bool app_init(void)
 
 static void app_shutdown(void)
 {
+    audit_batch_stop(); /* after the server stopped: no request waits on it any more */
     db_pool_free(app.pool);
     db_replica_free(app.replica);
     oidc_login_shutdown();
@@ -228,6 +229,10 @@ static int cmd_serve(bool migrate_first)
     free(sc.applied);
     if (db_run(app.pool, NULL, audit_partitions_tx, NULL, &err) != DB_OK) {
         fprintf(stderr, "serve: cannot add the audit log's partitions: %s\n", err.message);
+        return 1;
+    }
+    if (!audit_batch_start(cfg->database_url, cfg->audit_batch_max)) {
+        fputs("serve: cannot start the audit writer (out of memory)\n", stderr);
         return 1;
     }
 

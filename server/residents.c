@@ -149,6 +149,12 @@ static const db_stmt resident_stmts[] = {
                                    "x (id, team_id, facility_id) WHERE (SELECT hit FROM ok)",
                                    "id", "id", "$6") ") "
      "SELECT hit FROM ok"},
+    /* the same check alone, its audit rows written by group commit afterwards
+     * (AUDIT_BATCH_MAX, server/audit_batch.c): the transaction writes nothing */
+    {"residents_list_current",
+     "SELECT coalesce((SELECT cv.version FROM caseload_versions cv "
+     "  WHERE cv.org_id = (SELECT app_org_id())), 0) = $1::bigint "
+     "  AND now() < $2::timestamptz AS hit"},
     {"residents_get",
      "WITH one AS (SELECT " RESIDENT_COLUMNS " FROM residents r WHERE r.id = $1::uuid), "
      "audit AS (" AUDIT_SHOWN_ROWS("read", "resident", "one x", "id", "id", "$2") "), "
@@ -432,7 +438,12 @@ static db_outcome cache_serve(app_call *c, const char *key, bool *served)
         at = nl + 1;
     }
     p[CACHE_FIELDS] = app_access_purpose(c->req);
-    PGresult *r = app_exec(c, "residents_list_cached", CACHE_FIELDS + 1, p);
+    /* with group commit the rows are made now, from the kept arrays (the blob becomes the
+     * reply), and written once the transaction is over */
+    bool grouped = app_audit_grouped() &&
+                   app_audit_shown_later(c, "search", "resident", p[2], p[3], p[4]);
+    PGresult *r = grouped ? app_exec(c, "residents_list_current", 2, p)
+                          : app_exec(c, "residents_list_cached", CACHE_FIELDS + 1, p);
     if (!r) {
         free(blob);
         return DB_ROLLBACK;
@@ -440,6 +451,7 @@ static db_outcome cache_serve(app_call *c, const char *key, bool *served)
     const char *hit = db_rows(r) == 1 ? db_get(r, 0, "hit") : NULL;
     if (!hit || strcmp(hit, "t") != 0) {
         free(blob);
+        c->shown = NULL; /* the page made anew writes its own rows */
         atomic_fetch_add(&cache_stale, 1);
         return DB_COMMIT;
     }

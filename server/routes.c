@@ -78,6 +78,7 @@ void routes_register_statements(void)
     users_register();
     residents_register();
     audit_register();
+    audit_batch_register_statements();
     health_register();
 }
 

@@ -6,6 +6,7 @@
  * one, showing the change; pages are kept apart by role and organisation; and with
  * CASELOAD_CACHE_MB=0 nothing is kept.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -281,6 +282,254 @@ START_TEST(test_cache_off_keeps_nothing)
 }
 END_TEST
 
+/* A counter of the server in use by its full name (with labels); -1 if absent. */
+static long metric(const char *name)
+{
+    it_response *r = it_request("GET", "/metrics", NULL, NULL, NULL);
+    IT_ASSERT_STATUS(r, 200);
+    char needle[128];
+    snprintf(needle, sizeof needle, "\n%s ", name);
+    const char *at = strstr(r->body, needle);
+    long n = at ? strtol(at + strlen(needle), NULL, 10) : -1;
+    it_response_free(r);
+    return n;
+}
+
+/* The audit rows of a request as text, one line per row in team order, with everything but
+ * the row's id, time and request id; NULL when it has none. */
+static char *rows_of(const it_response *r)
+{
+    char *rid = it_header(r, "X-Request-Id");
+    ck_assert_ptr_nonnull(rid);
+    PGconn *db = it_db_owner();
+    const char *p[] = {rid};
+    char *v = it_db_value_params(
+        db,
+        "SELECT string_agg(concat_ws('|', user_id, user_name, user_role, org_id, action, "
+        "  resource_type, resource_id, resident_id, resident_ids, facility_ids, team_id, "
+        "  facility_id, purpose, outcome, client_addr, encode(shown, 'hex')), E'\\n' "
+        "  ORDER BY team_id) FROM audit_log WHERE request_id = $1",
+        1, p);
+    PQfinish(db);
+    free(rid);
+    return v;
+}
+
+START_TEST(test_kept_page_writes_the_rows_the_page_writes)
+{
+    /* a server of its own: its first read of each page is made anew */
+    it_server *s = it_server_start_another(NULL);
+    it_use_server(s);
+    ck_assert_int_ge(metric("samspil_audit_batches_total"), 0);
+    const char *callers[] = {"clinician@slagelse.demo", "staff@engen.demo",
+                             "manager@engen.demo", "manager@slagelse.demo"};
+    for (size_t i = 0; i < sizeof callers / sizeof *callers; i++) {
+        char *token = it_login(callers[i]);
+        long misses = cache_count("miss"), batched = metric("samspil_audit_batched_requests_total");
+        it_response *made = read_page(token);
+        ck_assert_int_eq(cache_count("miss"), misses + 1);
+        it_response *kept = read_page(token);
+        ck_assert_str_eq(kept->body, made->body);
+        ck_assert_int_eq(metric("samspil_audit_batched_requests_total"), batched + 1);
+        char *want = rows_of(made), *got = rows_of(kept);
+        size_t n = json_array_size(json_object_get(made->json, "items"));
+        if (n == 0) {
+            ck_assert_ptr_null(want);
+            ck_assert_ptr_null(got);
+        } else {
+            ck_assert_msg(want != NULL, "%s: no audit row for %zu residents", callers[i], n);
+            ck_assert_msg(got && strcmp(got, want) == 0, "%s: kept page audited as\n%s\nnot\n%s",
+                          callers[i], got ? got : "(nothing)", want);
+        }
+        free(want);
+        free(got);
+        it_response_free(made);
+        it_response_free(kept);
+        free(token);
+    }
+    it_use_server(NULL);
+    ck_assert_int_eq(it_server_stop_another(s), 0);
+}
+END_TEST
+
+enum { READERS = 8, READS_EACH = 12 };
+
+typedef struct reader {
+    const char *token;
+    char *request_ids[READS_EACH];
+    char *bodies_differ; /* the first body that differed from the page, or NULL */
+    const char *page;
+} reader;
+
+static void *read_many(void *p)
+{
+    reader *r = p;
+    for (int i = 0; i < READS_EACH; i++) {
+        it_response *res = it_request("GET", PAGE, r->token, NULL, NULL);
+        r->request_ids[i] = res->status == 200 ? it_header(res, "X-Request-Id") : NULL;
+        if (!r->bodies_differ && (res->status != 200 || strcmp(res->body, r->page) != 0))
+            r->bodies_differ = strdup(res->body ? res->body : "");
+        it_response_free(res);
+    }
+    return NULL;
+}
+
+START_TEST(test_pages_read_at_once_are_each_audited_once)
+{
+    const char *env[] = {"WORKER_THREADS=16", "DB_POOL_SIZE=4", "RATE_LIMIT_PER_MINUTE=100000",
+                         NULL};
+    it_server *s = it_server_start_another(env);
+    it_use_server(s);
+    char *token = it_login("clinician@slagelse.demo");
+    it_response *page = read_kept(token); /* kept now */
+    char *want = rows_of(page);
+    ck_assert_ptr_nonnull(want);
+    long batches = metric("samspil_audit_batches_total");
+    long batched = metric("samspil_audit_batched_requests_total");
+
+    pthread_t t[READERS];
+    reader r[READERS];
+    for (int i = 0; i < READERS; i++) {
+        r[i] = (reader){.token = token, .page = page->body};
+        ck_assert_int_eq(pthread_create(&t[i], NULL, read_many, &r[i]), 0);
+    }
+    for (int i = 0; i < READERS; i++)
+        pthread_join(t[i], NULL);
+
+    /* every read answered with the page, and has exactly the rows of the page */
+    for (int i = 0; i < READERS; i++) {
+        ck_assert_msg(!r[i].bodies_differ, "a reader got %.200s", r[i].bodies_differ);
+        for (int k = 0; k < READS_EACH; k++) {
+            ck_assert_ptr_nonnull(r[i].request_ids[k]);
+            PGconn *db = it_db_owner();
+            const char *p[] = {r[i].request_ids[k]};
+            char *rows = it_db_value_params(
+                db,
+                "SELECT string_agg(concat_ws('|', user_id, user_name, user_role, org_id, "
+                "  action, resource_type, resource_id, resident_id, resident_ids, "
+                "  facility_ids, team_id, facility_id, purpose, outcome, client_addr, "
+                "  encode(shown, 'hex')), E'\\n' ORDER BY team_id) "
+                "FROM audit_log WHERE request_id = $1",
+                1, p);
+            PQfinish(db);
+            ck_assert_msg(rows && strcmp(rows, want) == 0, "read %s audited as %s",
+                          r[i].request_ids[k], rows ? rows : "(nothing)");
+            free(rows);
+            free(r[i].request_ids[k]);
+        }
+        free(r[i].bodies_differ);
+    }
+    /* written by group commit: every read in a batch, in fewer batches than reads */
+    long reads = READERS * READS_EACH;
+    ck_assert_int_eq(metric("samspil_audit_batched_requests_total"), batched + reads);
+    long used = metric("samspil_audit_batches_total") - batches;
+    ck_assert_int_ge(used, 1);
+    ck_assert_int_le(used, reads);
+    free(want);
+    it_response_free(page);
+    free(token);
+    it_use_server(NULL);
+    ck_assert_int_eq(it_server_stop_another(s), 0);
+}
+END_TEST
+
+/* The writer's function checks each request's identity as app_begin does: a request of an
+ * account whose session ended, of a role or organisation not the account's, or with an
+ * action other than a read gets no row; the others in the same call do. Called as the
+ * application role, which may not write audit rows for others otherwise. */
+START_TEST(test_group_commit_writes_only_for_valid_identities)
+{
+    char *tag = it_unique("gc");
+    PGconn *app = it_db_app();
+    PGconn *db = it_db_owner();
+    char *sv = it_db_value(db, "SELECT session_version FROM users WHERE id = '"
+                                   IT_USER_CLINICIAN_SLAGELSE "'");
+    char *wrong_sv = it_db_value(db, "SELECT session_version + 1 FROM users WHERE id = '"
+                                         IT_USER_CLINICIAN_SLAGELSE "'");
+    char users[512], svs[128], rids[512];
+    /* 1 valid; 2 an ended session; 3 a role not the account's; 4 another organisation;
+     * 5 a change, not a read; 6 valid, with two teams' rows */
+    snprintf(users, sizeof users, "{%s,%s,%s,%s,%s,%s}", IT_USER_CLINICIAN_SLAGELSE,
+             IT_USER_CLINICIAN_SLAGELSE, IT_USER_CLINICIAN_SLAGELSE, IT_USER_CLINICIAN_SLAGELSE,
+             IT_USER_CLINICIAN_SLAGELSE, IT_USER_CLINICIAN_SLAGELSE);
+    snprintf(svs, sizeof svs, "{%s,%s,%s,%s,%s,%s}", sv, wrong_sv, sv, sv, sv, sv);
+    snprintf(rids, sizeof rids, "{%s-1,%s-2,%s-3,%s-4,%s-5,%s-6}", tag, tag, tag, tag, tag, tag);
+    const char *params[] = {
+        users,
+        "{region_clinician,region_clinician,region_manager,region_clinician,region_clinician,"
+        "region_clinician}",
+        "{" IT_TEAM_SLAGELSE "," IT_TEAM_SLAGELSE "," IT_TEAM_SLAGELSE "," IT_TEAM_HOLBAEK ","
+        IT_TEAM_SLAGELSE "," IT_TEAM_SLAGELSE "}",
+        svs, rids, "{127.0.0.1,127.0.0.1,127.0.0.1,127.0.0.1,127.0.0.1,127.0.0.1}",
+        "{search,search,search,search,update,search}",
+        "{resident,resident,resident,resident,resident,resident}",
+        "{/api/residents,/api/residents,/api/residents,/api/residents,/api/residents,"
+        "/api/residents}",
+        /* rows: each request one row of two residents; request 6 also one of one */
+        "{1,2,3,4,5,6,6}",
+        "{" IT_TEAM_SLAGELSE "," IT_TEAM_SLAGELSE "," IT_TEAM_SLAGELSE "," IT_TEAM_SLAGELSE ","
+        IT_TEAM_SLAGELSE "," IT_TEAM_SLAGELSE "," IT_TEAM_HOLBAEK "}",
+        "{NULL,NULL,NULL,NULL,NULL,NULL," IT_FACILITY_SKOVEN "}",
+        "{2,2,2,2,2,2,1}",
+        "{t,t,t,t,t,t,f}",
+        "{" IT_RESIDENT_ENGEN_1 "," IT_RESIDENT_SKOVEN_1 "," IT_RESIDENT_ENGEN_1 ","
+        IT_RESIDENT_SKOVEN_1 "," IT_RESIDENT_ENGEN_1 "," IT_RESIDENT_SKOVEN_1 ","
+        IT_RESIDENT_ENGEN_1 "," IT_RESIDENT_SKOVEN_1 "," IT_RESIDENT_ENGEN_1 ","
+        IT_RESIDENT_SKOVEN_1 "," IT_RESIDENT_ENGEN_1 "," IT_RESIDENT_SKOVEN_1 ","
+        IT_RESIDENT_SKOVEN_1 "}",
+        "{" IT_FACILITY_ENGEN "," IT_FACILITY_SKOVEN "," IT_FACILITY_ENGEN ","
+        IT_FACILITY_SKOVEN "," IT_FACILITY_ENGEN "," IT_FACILITY_SKOVEN "," IT_FACILITY_ENGEN
+        "," IT_FACILITY_SKOVEN "," IT_FACILITY_ENGEN "," IT_FACILITY_SKOVEN ","
+        IT_FACILITY_ENGEN "," IT_FACILITY_SKOVEN "," IT_FACILITY_SKOVEN "}",
+    };
+    char *written = it_db_value_params(
+        app,
+        "SELECT string_agg(n::text, ',' ORDER BY n) FROM audit_log_append_shown($1::uuid[], "
+        "$2::text[], $3::uuid[], $4::integer[], $5::text[], $6::text[], $7::text[], "
+        "$8::text[], $9::text[], $10::integer[], $11::uuid[], $12::uuid[], $13::integer[], "
+        "$14::boolean[], $15::uuid[], $16::uuid[]) n",
+        16, params);
+    ck_assert_ptr_nonnull(written);
+    ck_assert_str_eq(written, "1,6");
+
+    char like[128];
+    snprintf(like, sizeof like, "%s-%%", tag);
+    const char *lp[] = {like};
+    char *rows = it_db_value_params(
+        db,
+        "SELECT string_agg(concat_ws('|', request_id, user_name, team_id, facility_id, "
+        "  resident_id, resource_id, resident_ids, facility_ids, shown IS NOT NULL), "
+        "  E'\\n' ORDER BY request_id, team_id) FROM audit_log WHERE request_id LIKE $1",
+        1, lp);
+    char want[2048];
+    snprintf(want, sizeof want,
+             "%s-1|Camilla Kristensen|" IT_TEAM_SLAGELSE "|{" IT_RESIDENT_ENGEN_1 ","
+             IT_RESIDENT_SKOVEN_1 "}|{" IT_FACILITY_ENGEN "," IT_FACILITY_SKOVEN "}|t\n"
+             "%s-6|Camilla Kristensen|" IT_TEAM_SLAGELSE "|{" IT_RESIDENT_ENGEN_1 ","
+             IT_RESIDENT_SKOVEN_1 "}|{" IT_FACILITY_ENGEN "," IT_FACILITY_SKOVEN "}|t\n"
+             "%s-6|Camilla Kristensen|" IT_TEAM_HOLBAEK "|" IT_FACILITY_SKOVEN "|"
+             IT_RESIDENT_SKOVEN_1 "|" IT_RESIDENT_SKOVEN_1 "|f",
+             tag, tag, tag);
+    ck_assert_msg(rows && strcmp(rows, want) == 0, "rows:\n%s\nwanted:\n%s",
+                  rows ? rows : "(none)", want);
+
+    /* nobody else may call it */
+    PGresult *res = PQexec(db, "SELECT has_function_privilege('public', "
+                               "'audit_log_append_shown(uuid[], text[], uuid[], integer[], "
+                               "text[], text[], text[], text[], text[], integer[], uuid[], "
+                               "uuid[], integer[], boolean[], uuid[], uuid[])', 'EXECUTE')");
+    ck_assert_str_eq(PQgetvalue(res, 0, 0), "f");
+    PQclear(res);
+    free(rows);
+    free(written);
+    free(sv);
+    free(wrong_sv);
+    free(tag);
+    PQfinish(app);
+    PQfinish(db);
+}
+END_TEST
+
 int main(void)
 {
     it_server_start(NULL);
@@ -292,6 +541,9 @@ int main(void)
     tcase_add_test(tc, test_a_visit_that_begins_ends_the_kept_page);
     tcase_add_test(tc, test_pages_are_kept_apart_by_role_and_organisation);
     tcase_add_test(tc, test_cache_off_keeps_nothing);
+    tcase_add_test(tc, test_kept_page_writes_the_rows_the_page_writes);
+    tcase_add_test(tc, test_pages_read_at_once_are_each_audited_once);
+    tcase_add_test(tc, test_group_commit_writes_only_for_valid_identities);
     suite_add_tcase(s, tc);
     return it_run_suite(s);
 }
