@@ -12,7 +12,6 @@ struct groupcommit {
     void *ctx;                   /* the flush function's */
     pthread_mutex_t mu;          /* guards everything below */
     pthread_cond_t queued;       /* the writer waits for items (or stop) */
-    pthread_cond_t flushed;      /* submitters wait for their item's batch */
     groupcommit_item *head, *tail; /* queued, oldest first */
     bool stopping;               /* groupcommit_free began: take no more */
     groupcommit_stats stats;
@@ -46,13 +45,14 @@ static void *writer_main(void *arg)
         g->flush(batch, n, g->ctx);
 
         pthread_mutex_lock(&g->mu);
-        for (size_t i = 0; i < n; i++)
+        for (size_t i = 0; i < n; i++) { /* each waiter woken alone: none for nothing */
             batch[i]->done = true;
+            pthread_cond_signal(&batch[i]->flushed);
+        }
         g->stats.batches++;
         g->stats.items += n;
         if (n > g->stats.largest)
             g->stats.largest = n;
-        pthread_cond_broadcast(&g->flushed);
     }
     pthread_mutex_unlock(&g->mu);
     free(batch);
@@ -76,7 +76,6 @@ groupcommit *groupcommit_new(size_t max, size_t writers, groupcommit_flush_fn fl
     g->ctx = ctx;
     pthread_mutex_init(&g->mu, NULL);
     pthread_cond_init(&g->queued, NULL);
-    pthread_cond_init(&g->flushed, NULL);
     while (g->nwriters < writers &&
            pthread_create(&g->writers[g->nwriters], NULL, writer_main, g) == 0)
         g->nwriters++;
@@ -96,6 +95,7 @@ int groupcommit_submit(groupcommit *g, groupcommit_item *it, int fallback)
         pthread_mutex_unlock(&g->mu);
         return fallback;
     }
+    pthread_cond_init(&it->flushed, NULL);
     if (g->tail)
         g->tail->next = it;
     else
@@ -103,8 +103,9 @@ int groupcommit_submit(groupcommit *g, groupcommit_item *it, int fallback)
     g->tail = it;
     pthread_cond_signal(&g->queued);
     while (!it->done)
-        pthread_cond_wait(&g->flushed, &g->mu);
+        pthread_cond_wait(&it->flushed, &g->mu);
     pthread_mutex_unlock(&g->mu);
+    pthread_cond_destroy(&it->flushed);
     return it->result;
 }
 
@@ -127,7 +128,6 @@ void groupcommit_free(groupcommit *g)
         pthread_join(g->writers[i], NULL);
     pthread_mutex_destroy(&g->mu);
     pthread_cond_destroy(&g->queued);
-    pthread_cond_destroy(&g->flushed);
     free(g->writers);
     free(g);
 }

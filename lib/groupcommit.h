@@ -13,6 +13,7 @@
 #ifndef SAMSPIL_GROUPCOMMIT_H
 #define SAMSPIL_GROUPCOMMIT_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -22,6 +23,7 @@ typedef struct groupcommit_item {
     void *data;                    /* what to write: the flush function's to read */
     int result;                    /* set by the flush function for this item */
     bool done;                     /* set by the writer after the flush */
+    pthread_cond_t flushed;        /* the submitter waits on it (the module's) */
     struct groupcommit_item *next; /* queue link, the module's */
 } groupcommit_item;
 
