@@ -45,14 +45,26 @@ static void *writer_main(void *arg)
         g->flush(batch, n, g->ctx);
 
         pthread_mutex_lock(&g->mu);
+        size_t nasync = 0;
         for (size_t i = 0; i < n; i++) { /* each waiter woken alone: none for nothing */
-            batch[i]->done = true;
-            pthread_cond_signal(&batch[i]->flushed);
+            groupcommit_item *it = batch[i];
+            if (it->done) {
+                batch[nasync++] = it; /* called below, outside the lock */
+                continue;
+            }
+            it->flushed_done = true;
+            pthread_cond_signal(&it->flushed);
         }
         g->stats.batches++;
         g->stats.items += n;
         if (n > g->stats.largest)
             g->stats.largest = n;
+        if (nasync) {
+            pthread_mutex_unlock(&g->mu);
+            for (size_t i = 0; i < nasync; i++)
+                batch[i]->done(batch[i]); /* not touched after: it may be gone */
+            pthread_mutex_lock(&g->mu);
+        }
     }
     pthread_mutex_unlock(&g->mu);
     free(batch);
@@ -88,7 +100,8 @@ groupcommit *groupcommit_new(size_t max, size_t writers, groupcommit_flush_fn fl
 
 int groupcommit_submit(groupcommit *g, groupcommit_item *it, int fallback)
 {
-    it->done = false;
+    it->flushed_done = false;
+    it->done = NULL;
     it->next = NULL;
     pthread_mutex_lock(&g->mu);
     if (g->stopping) {
@@ -102,11 +115,29 @@ int groupcommit_submit(groupcommit *g, groupcommit_item *it, int fallback)
         g->head = it;
     g->tail = it;
     pthread_cond_signal(&g->queued);
-    while (!it->done)
+    while (!it->flushed_done)
         pthread_cond_wait(&it->flushed, &g->mu);
     pthread_mutex_unlock(&g->mu);
     pthread_cond_destroy(&it->flushed);
     return it->result;
+}
+
+bool groupcommit_enqueue(groupcommit *g, groupcommit_item *it)
+{
+    it->next = NULL;
+    pthread_mutex_lock(&g->mu);
+    if (g->stopping) {
+        pthread_mutex_unlock(&g->mu);
+        return false;
+    }
+    if (g->tail)
+        g->tail->next = it;
+    else
+        g->head = it;
+    g->tail = it;
+    pthread_cond_signal(&g->queued);
+    pthread_mutex_unlock(&g->mu);
+    return true;
 }
 
 void groupcommit_get_stats(groupcommit *g, groupcommit_stats *out)

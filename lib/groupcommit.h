@@ -1,7 +1,9 @@
 /*
  * groupcommit: writer threads that make the writes many threads wait for in
  * batches: a thread hands in an item and blocks until a writer has flushed
- * the batch it went into. A writer takes everything queued when it becomes
+ * the batch it went into (groupcommit_submit), or hands it in with a function
+ * the writer calls afterwards (groupcommit_enqueue: an HTTP request suspended
+ * meanwhile). A writer takes everything queued when it becomes
  * free (at most max items), so while one batch is flushed the next one
  * gathers; under load a batch holds as many items as threads wait, at rest a
  * batch is one item and costs no added wait. With two writers one batch is
@@ -22,8 +24,11 @@
 typedef struct groupcommit_item {
     void *data;                    /* what to write: the flush function's to read */
     int result;                    /* set by the flush function for this item */
-    bool done;                     /* set by the writer after the flush */
-    pthread_cond_t flushed;        /* the submitter waits on it (the module's) */
+    bool flushed_done;             /* set by the writer after the flush (submit) */
+    pthread_cond_t flushed;        /* groupcommit_submit waits on it (the module's) */
+    /* groupcommit_enqueue: called on a writer after the flush (result set); the item may be
+     * freed from then on */
+    void (*done)(struct groupcommit_item *it);
     struct groupcommit_item *next; /* queue link, the module's */
 } groupcommit_item;
 
@@ -47,6 +52,11 @@ groupcommit *groupcommit_new(size_t max, size_t writers, groupcommit_flush_fn fl
 /* Queues it and waits until its batch is flushed; returns it->result. Thread-safe. After
  * groupcommit_free began, returns fallback without writing. */
 int groupcommit_submit(groupcommit *g, groupcommit_item *it, int fallback);
+
+/* Queues it and returns at once; a writer calls it->done(it) after its batch is flushed.
+ * it must stay valid until then. false (nothing queued, done not called) after
+ * groupcommit_free began. Thread-safe. */
+bool groupcommit_enqueue(groupcommit *g, groupcommit_item *it);
 
 void groupcommit_get_stats(groupcommit *g, groupcommit_stats *out);
 

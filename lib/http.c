@@ -16,7 +16,10 @@
  * 408; a malformed one 400/413/431/501/505; all as problem+json, then the
  * connection is closed. The acceptor holds at most pending_per_address
  * unfinished heads per client address, so clients that trickle their
- * headers from a few addresses cannot take the slots of everyone else.
+ * headers from a few addresses cannot take the slots of everyone else; a
+ * burst of new connections (a proxy opening connections as load rises, a
+ * benchmark's 64 at once) may go up to four times that while none of the
+ * address's unfinished heads is older than PENDING_BURST_S.
  * Later requests on a kept-alive connection are read by libmicrohttpd; the
  * access handler repeats the checks that remain visible there (header names
  * and values, framing, raw path) and closes on a violation; their deadlines
@@ -56,6 +59,7 @@
 typedef struct pending {
     int fd;
     bool closing;
+    double opened;   /* when it was accepted */
     double deadline; /* head deadline, or when to stop draining */
     struct sockaddr_storage addr;
     socklen_t addr_len;
@@ -309,6 +313,17 @@ void http_reply(http_request *req, unsigned status, const char *content_type, co
             memcpy(copy, body, len);
     }
     http_reply_owned(req, status, content_type, copy, copy ? len : 0);
+}
+
+void http_defer(http_request *req, void (*start)(http_request *req, void *arg), void *arg)
+{
+    req->defer_start = start;
+    req->defer_arg = arg;
+}
+
+void http_resume(http_request *req)
+{
+    MHD_resume_connection(req->conn); /* thread-safe: the daemon runs with MHD_USE_ITC */
 }
 
 void http_reply_json(http_request *req, unsigned status, json_t *body)
@@ -721,6 +736,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     req->answered = true;
     req->body = req->body_buf;
     s->cfg.dispatch(req, s->cfg.cls);
+    if (req->defer_start) { /* suspended before start, so its http_resume finds it so */
+        void (*start)(http_request *, void *) = req->defer_start;
+        req->defer_start = NULL;
+        req->held = true;
+        MHD_suspend_connection(conn);
+        start(req, req->defer_arg);
+        return MHD_YES; /* called again when resumed */
+    }
     if (req->answer_at > http_now()) {
         delayed *d = calloc(1, sizeof *d);
         if (d) {
@@ -835,6 +858,24 @@ static size_t pending_of_address(const http_server *s, const struct sockaddr_sto
     return n;
 }
 
+/* A burst: connections just opened whose heads are on their way. */
+#define PENDING_BURST_S 1.0
+
+/* Whether addr holds too many unfinished heads for another: pending_per_address of them, or
+ * four times that in a burst (none older than PENDING_BURST_S). */
+static bool address_crowded(const http_server *s, const struct sockaddr_storage *addr,
+                            double now)
+{
+    size_t n = 0;
+    bool old = false;
+    for (size_t i = 0; i < s->npend; i++)
+        if (!s->pend[i]->closing && same_address(&s->pend[i]->addr, addr)) {
+            n++;
+            old |= now - s->pend[i]->opened > PENDING_BURST_S;
+        }
+    return n >= s->cfg.pending_per_address && (old || n >= 4 * (size_t)s->cfg.pending_per_address);
+}
+
 static void edge_readable(http_server *s, pending *p);
 
 /* Reads the heads that have arrived on addr's pending connections, so that they are handed
@@ -896,7 +937,8 @@ static void edge_accept(http_server *s)
         p->fd = fd;
         p->addr = ss;
         p->addr_len = len;
-        p->deadline = http_now() + (double)s->cfg.head_timeout_s;
+        p->opened = http_now();
+        p->deadline = p->opened + (double)s->cfg.head_timeout_s;
         struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP | EPOLLET, .data.ptr = p};
         if (epoll_ctl(s->epoll_fd, EPOLL_CTL_ADD, fd, &ev) != 0) {
             close(fd);
@@ -905,7 +947,7 @@ static void edge_accept(http_server *s)
         }
         if (pending_of_address(s, &ss) >= s->cfg.pending_per_address)
             settle_address(s, &ss);
-        bool crowded = pending_of_address(s, &ss) >= s->cfg.pending_per_address;
+        bool crowded = address_crowded(s, &ss, p->opened);
         s->pend[s->npend++] = p;
         if (crowded)
             edge_answer(s, p, 429, "too-many-connections", NULL,

@@ -54,9 +54,11 @@ typedef struct http_request {
     const char *early_code;
     const char *early_detail;
     bool answered;           /* a response is queued */
-    bool held;               /* suspended until answer_at */
+    bool held;               /* suspended until answer_at or http_resume */
     double body_started;     /* monotonic seconds when the head was complete */
     double answer_at;        /* > 0: hold the answer until then (http_delay) */
+    void (*defer_start)(struct http_request *req, void *arg); /* http_defer */
+    void *defer_arg;
     double drain_until;      /* > 0: answered half-way through the body; close after this */
     size_t drained;          /* body bytes read since */
 } http_request;
@@ -121,6 +123,12 @@ void http_reply_owned(http_request *req, unsigned status, const char *content_ty
 /* Holds the answer of req until seconds from now (at most 60), without holding a worker:
  * the connection is suspended and resumed by the acceptor thread. */
 void http_delay(http_request *req, double seconds);
+/* Answers req later without holding a worker: when the handler has returned, the
+ * connection is suspended and start(req, arg) is called on the worker; whoever start hands
+ * the request to may change the reply and then calls http_resume(req) exactly once, from
+ * any thread, and the reply goes out. Until then req is theirs. */
+void http_defer(http_request *req, void (*start)(http_request *req, void *arg), void *arg);
+void http_resume(http_request *req);
 /* Sets a JSON response; steals the reference to body. */
 void http_reply_json(http_request *req, unsigned status, json_t *body);
 

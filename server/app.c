@@ -524,18 +524,6 @@ void app_run(http_request *req, app_fn fn, void *ctx, unsigned flags)
         send_db_error(req, st, &err);
         return;
     }
-    if (call.shown && !call.is_problem) {
-        int written = app_audit_shown_write(&call);
-        if (written != APP_SHOWN_WRITTEN) {
-            drop_reply(&call);
-            bool refused = written == APP_SHOWN_REFUSED;
-            db_error e = {.sqlstate = ""};
-            snprintf(e.sqlstate, sizeof e.sqlstate, "%s", refused ? "28000" : "");
-            snprintf(e.message, sizeof e.message, "the read's audit rows were not written");
-            send_db_error(req, refused ? DB_FAILED : DB_UNAVAILABLE, &e);
-            return;
-        }
-    }
     if (rc.replayed)
         http_add_header(req, "Idempotent-Replayed", "true");
     if (call.is_problem) {
@@ -545,6 +533,8 @@ void app_run(http_request *req, app_fn fn, void *ctx, unsigned flags)
                          text ? strlen(text) : 0);
         return;
     }
+    if (call.shown) /* the reply below goes out once its audit rows are committed */
+        app_audit_shown_defer(&call);
     if (call.etag) {
         char *quoted = arena_printf(req->arena, "\"%s\"", call.etag);
         http_add_header(req, "ETag", quoted);
@@ -562,6 +552,14 @@ void app_run(http_request *req, app_fn fn, void *ctx, unsigned flags)
         return;
     }
     http_reply_json(req, call.status, call.body);
+}
+
+void app_reply_audit_failed(http_request *req, bool refused)
+{
+    db_error e = {.sqlstate = ""};
+    snprintf(e.sqlstate, sizeof e.sqlstate, "%s", refused ? "28000" : "");
+    snprintf(e.message, sizeof e.message, "the read's audit rows were not written");
+    send_db_error(req, refused ? DB_FAILED : DB_UNAVAILABLE, &e);
 }
 
 /* ---- request helpers ---- */

@@ -187,8 +187,12 @@ bool app_audit_grouped(void);
  * nothing else. false (nothing done) when the arrays are not such literals. */
 bool app_audit_shown_later(app_call *c, const char *action, const char *resource_type,
                            const char *ids, const char *teams, const char *facilities);
-/* app_run's: writes c->shown and waits for it; APP_SHOWN_*. */
-int app_audit_shown_write(app_call *c);
+/* app_run's: the reply of c goes out once c->shown is committed (http_defer: the worker is
+ * not held meanwhile), or app_reply_audit_failed's instead. */
+void app_audit_shown_defer(app_call *c);
+/* Replaces the reply of req with the problem for audit rows not written: 401 when the
+ * session was refused, 503 otherwise. */
+void app_reply_audit_failed(http_request *req, bool refused);
 
 /* The purpose the caller states for touching resident data (X-Access-Purpose), sanitised
  * for the audit log (200 characters, valid UTF-8), or the route. Arena string. */

@@ -50,6 +50,8 @@ struct app_shown {
     int nrows;
     uuid_bytes *residents, *facilities; /* all rows' in row order, aligned */
     int nresidents;
+    http_request *req;     /* whose reply waits for the rows */
+    groupcommit_item item; /* in the writer's queue */
 };
 
 static const db_stmt audit_batch_stmts[] = {
@@ -431,10 +433,30 @@ bool app_audit_shown_later(app_call *c, const char *action, const char *resource
     return true;
 }
 
-int app_audit_shown_write(app_call *c)
+/* On the writer, after the batch: the reply goes out as it is, or as a problem. */
+static void shown_done(groupcommit_item *it)
 {
-    groupcommit_item it = {.data = c->shown, .result = APP_SHOWN_FAILED};
-    return groupcommit_submit(writer, &it, APP_SHOWN_FAILED);
+    struct app_shown *s = it->data;
+    if (it->result != APP_SHOWN_WRITTEN)
+        app_reply_audit_failed(s->req, it->result == APP_SHOWN_REFUSED);
+    http_resume(s->req);
+}
+
+/* On the worker, the connection suspended: into the writer's queue. */
+static void shown_start(http_request *req, void *arg)
+{
+    struct app_shown *s = arg;
+    s->req = req;
+    s->item = (groupcommit_item){.data = s, .result = APP_SHOWN_FAILED, .done = shown_done};
+    if (!groupcommit_enqueue(writer, &s->item)) { /* the server is stopping */
+        app_reply_audit_failed(req, false);
+        http_resume(req);
+    }
+}
+
+void app_audit_shown_defer(app_call *c)
+{
+    http_defer(c->req, shown_start, c->shown);
 }
 
 void audit_batch_metrics(char *buf, size_t len)

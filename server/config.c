@@ -108,16 +108,16 @@ bool config_load(app_config *cfg, bool require_secret)
     cfg->bind_address = env_or("BIND_ADDRESS", "127.0.0.1");
     ok &= env_uint("PORT", 8080, 0, 65535, &n);
     cfg->port = (unsigned short)n;
-    /* Sixteen workers per core (at most 64) sharing four connections per core: a worker
-     * waits on PostgreSQL's round trips and on its read's audit rows being committed with
-     * other requests' (AUDIT_BATCH_MAX), and a worker waiting for the commit holds no
-     * connection; more waiting workers make larger batches, while more connections than
-     * PostgreSQL has cores to run them only queue inside it (docs/BENCHMARKS.md, sixth pass:
-     * region caseload on two cores 1 649 req/s with 8 workers, 2 430 with 16, 2 786 with 32
-     * on 10 connections; 2 464 with 32 on 34 connections, p99 53 ms). */
+    /* Eight workers per core (at most 64) sharing four connections per core: a worker
+     * waits on PostgreSQL's round trips, not on a read's audit rows (their group commit
+     * answers the request later, the worker serves others meanwhile), and more connections
+     * than PostgreSQL has cores to run them only queue inside it (docs/BENCHMARKS.md, sixth
+     * pass: region caseload on two cores, 10 connections: 8 workers 2 577-3 049 req/s,
+     * 16 workers 3 216-3 372 (p99 44 ms), 32 workers 2 569-3 287 (p99 54-57 ms); 16 workers
+     * on 6 connections 2 234-2 308). */
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     unsigned long ncores = cores > 0 ? (unsigned long)cores : 2;
-    unsigned long workers = 16 * ncores, conns = 4 * ncores + 2;
+    unsigned long workers = 8 * ncores, conns = 4 * ncores + 2;
     ok &= env_uint("WORKER_THREADS", workers < 64 ? workers : 64, 1, 256, &n);
     cfg->worker_threads = (unsigned)n;
     if (conns > cfg->worker_threads + 2)

@@ -231,10 +231,6 @@ static int cmd_serve(bool migrate_first)
         fprintf(stderr, "serve: cannot add the audit log's partitions: %s\n", err.message);
         return 1;
     }
-    if (!audit_batch_start(cfg->database_url, cfg->audit_batch_max)) {
-        fputs("serve: cannot start the audit writer (out of memory)\n", stderr);
-        return 1;
-    }
 
     /* Signals are taken by this thread only: block them before any thread starts. */
     sigset_t sigs;
@@ -243,6 +239,11 @@ static int cmd_serve(bool migrate_first)
     sigaddset(&sigs, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &sigs, NULL);
     signal(SIGPIPE, SIG_IGN);
+    /* the audit writer is a thread too: started with the signals blocked */
+    if (!audit_batch_start(cfg->database_url, cfg->audit_batch_max)) {
+        fputs("serve: cannot start the audit writer (out of memory)\n", stderr);
+        return 1;
+    }
 
     http_config hc = {
         .bind_address = cfg->bind_address,

@@ -21,7 +21,7 @@
 # Usage: tests/bench/run.sh [--rounds N] [--duration SECONDS] [--connections N] [--warmup SECONDS]
 #   defaults: 3 rounds of 5 s per benchmark, wrk -t2 -c64, 2 s warm-up before round 1
 #   BENCH_SCALE=small|region names the data set (./dev bench --scale sets it);
-#   BENCH_WORKERS the server's WORKER_THREADS (default 16 per core, as the server), BENCH_POOL its
+#   BENCH_WORKERS the server's WORKER_THREADS (default 8 per core, as the server), BENCH_POOL its
 #   DB_POOL_SIZE (default 4 per core + 2, as the server), BENCH_AUDIT_BATCH_MAX its AUDIT_BATCH_MAX,
 #   BENCH_KEEP_ALIVE its KEEP_ALIVE (default 1, as behind the proxy; 0: one request per connection).
 # Results: printed, and written to build/bench/results-SCALE.txt and results-latest.txt (raw
@@ -33,9 +33,9 @@ DURATION=${BENCH_DURATION:-5}
 CONNECTIONS=${BENCH_CONNECTIONS:-64}
 WARMUP=${BENCH_WARMUP:-2}
 # MHD thread pool and connections of the server under test: the server's defaults
-# (server/config.c), sixteen workers per core (at most 64) on four connections per core + 2
+# (server/config.c), eight workers per core (at most 64) on four connections per core + 2
 CORES=$(nproc)
-WORKERS=${BENCH_WORKERS:-$(( CORES * 16 < 64 ? CORES * 16 : 64 ))}
+WORKERS=${BENCH_WORKERS:-$(( CORES * 8 < 64 ? CORES * 8 : 64 ))}
 POOL_DEFAULT=$(( CORES * 4 + 2 < WORKERS + 2 ? CORES * 4 + 2 : WORKERS + 2 ))
 POOL=${BENCH_POOL:-$(( POOL_DEFAULT < 64 ? POOL_DEFAULT : 64 ))}
 AUDIT_BATCH_MAX=${BENCH_AUDIT_BATCH_MAX:-256}

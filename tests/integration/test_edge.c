@@ -425,6 +425,51 @@ START_TEST(test_burst_from_one_address_is_served)
 }
 END_TEST
 
+/* A burst as wrk or a proxy makes it: every connection opened first, the requests sent
+ * after. Up to four times the per-address limit of unfinished heads (32) is a burst and
+ * served; more than that at once from one address is refused 429 like a slow attack. */
+START_TEST(test_connections_opened_before_their_requests_are_served)
+{
+    enum { BURST = 64, FLOOD = 4 * 32 + 16 };
+    int fd[FLOOD];
+    const char *req = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+    for (int i = 0; i < BURST; i++) {
+        fd[i] = it_raw_connect();
+        ck_assert_int_ge(fd[i], 0);
+    }
+    struct timespec ts = {0, 200 * 1000 * 1000}; /* all accepted before any head */
+    nanosleep(&ts, NULL);
+    for (int i = 0; i < BURST; i++)
+        ck_assert(it_raw_send(fd[i], req, strlen(req)));
+    for (int i = 0; i < BURST; i++) {
+        it_response *r = it_raw_read(fd[i], 5000);
+        ck_assert_msg(r->status == 200, "connection %d of the burst: status %ld", i, r->status);
+        it_response_free(r);
+        close(fd[i]);
+    }
+
+    for (int i = 0; i < FLOOD; i++) {
+        fd[i] = it_raw_connect();
+        ck_assert_int_ge(fd[i], 0);
+    }
+    nanosleep(&ts, NULL);
+    int ok = 0, refused = 0;
+    for (int i = 0; i < FLOOD; i++) {
+        it_raw_send(fd[i], req, strlen(req)); /* a refused one may be closed already */
+        it_response *r = it_raw_read(fd[i], 5000);
+        if (r->status == 200)
+            ok++;
+        else if (r->status == 429 && r->body && strstr(r->body, "too-many-connections"))
+            refused++;
+        it_response_free(r);
+        close(fd[i]);
+    }
+    ck_assert_int_ge(ok, 4 * 32);
+    ck_assert_int_ge(refused, 1);
+    ck_assert_int_eq(ok + refused, FLOOD);
+}
+END_TEST
+
 START_TEST(test_slow_heads_from_a_few_addresses)
 {
     static attack a;
@@ -527,6 +572,7 @@ int main(void)
     tcase_add_test(tc, test_library_errors_are_problems);
     tcase_add_test(tc, test_deadlines_answer_408);
     tcase_add_test(tc, test_burst_from_one_address_is_served);
+    tcase_add_test(tc, test_connections_opened_before_their_requests_are_served);
     tcase_add_test(tc, test_slow_heads_from_a_few_addresses);
     tcase_add_test(tc, test_slow_bodies_from_a_few_addresses);
     suite_add_tcase(s, tc);

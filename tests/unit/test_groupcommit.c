@@ -2,7 +2,8 @@
  * groupcommit: every item handed in is flushed exactly once and its submitter gets the
  * result the flush set for it; while a flush runs the items that arrive wait for the next
  * one and go together (at most max); one item alone is flushed without waiting for more;
- * with two writers two batches are flushed at once; after free began nothing is flushed.
+ * with two writers two batches are flushed at once; items handed in without waiting are
+ * called back once each.
  */
 #include <check.h>
 #include <pthread.h>
@@ -128,6 +129,49 @@ START_TEST(two_writers_flush_at_once)
 }
 END_TEST
 
+/* Handed in without waiting: each item's done runs once, after its flush, with its result;
+ * items queued while a flush runs go together. */
+typedef struct async_item {
+    groupcommit_item it;
+    int value;
+    atomic_int *calls;
+    atomic_int *wrong;
+} async_item;
+
+static void async_done(groupcommit_item *it)
+{
+    async_item *a = (async_item *)it;
+    if (it->result != a->value * 2 + 1)
+        atomic_fetch_add(a->wrong, 1);
+    atomic_fetch_add(a->calls, 1);
+}
+
+START_TEST(enqueued_items_are_called_back_once)
+{
+    enum { N = 400 };
+    recorder r = {.mu = PTHREAD_MUTEX_INITIALIZER, .delay = 500};
+    groupcommit *g = groupcommit_new(16, 1, record, &r);
+    ck_assert_ptr_nonnull(g);
+    static async_item items[N];
+    atomic_int calls = 0, wrong = 0;
+    for (int i = 0; i < N; i++) {
+        items[i] = (async_item){.value = i, .calls = &calls, .wrong = &wrong};
+        items[i].it = (groupcommit_item){.data = &items[i].value, .done = async_done};
+        ck_assert(groupcommit_enqueue(g, &items[i].it));
+    }
+    for (int spins = 0; atomic_load(&calls) < N && spins < 5000; spins++)
+        usleep(1000);
+    ck_assert_int_eq(atomic_load(&calls), N);
+    ck_assert_int_eq(atomic_load(&wrong), 0);
+    for (int v = 0; v < N; v++)
+        ck_assert_int_eq(r.flushed[v], 1);
+    /* 400 items queued at once, 0.5 ms a flush: in batches of at most 16 */
+    ck_assert_uint_le(r.largest, 16);
+    ck_assert_uint_ge(r.largest, 2);
+    groupcommit_free(g);
+}
+END_TEST
+
 START_TEST(arguments_are_checked)
 {
     recorder r = {.mu = PTHREAD_MUTEX_INITIALIZER};
@@ -145,6 +189,7 @@ int main(void)
     tcase_add_test(tc, each_item_once_with_its_own_result);
     tcase_add_test(tc, an_item_alone_does_not_wait);
     tcase_add_test(tc, two_writers_flush_at_once);
+    tcase_add_test(tc, enqueued_items_are_called_back_once);
     tcase_add_test(tc, arguments_are_checked);
     tcase_set_timeout(tc, 60);
     suite_add_tcase(s, tc);
