@@ -98,6 +98,18 @@ groupcommit *groupcommit_new(size_t max, size_t writers, groupcommit_flush_fn fl
     return g;
 }
 
+/* Appends it to the queue and wakes a writer; with g->mu held. */
+static void push(groupcommit *g, groupcommit_item *it)
+{
+    it->next = NULL;
+    if (g->tail)
+        g->tail->next = it;
+    else
+        g->head = it;
+    g->tail = it;
+    pthread_cond_signal(&g->queued);
+}
+
 int groupcommit_submit(groupcommit *g, groupcommit_item *it, int fallback)
 {
     it->flushed_done = false;
@@ -109,12 +121,7 @@ int groupcommit_submit(groupcommit *g, groupcommit_item *it, int fallback)
         return fallback;
     }
     pthread_cond_init(&it->flushed, NULL);
-    if (g->tail)
-        g->tail->next = it;
-    else
-        g->head = it;
-    g->tail = it;
-    pthread_cond_signal(&g->queued);
+    push(g, it);
     while (!it->flushed_done)
         pthread_cond_wait(&it->flushed, &g->mu);
     pthread_mutex_unlock(&g->mu);
@@ -124,20 +131,12 @@ int groupcommit_submit(groupcommit *g, groupcommit_item *it, int fallback)
 
 bool groupcommit_enqueue(groupcommit *g, groupcommit_item *it)
 {
-    it->next = NULL;
     pthread_mutex_lock(&g->mu);
-    if (g->stopping) {
-        pthread_mutex_unlock(&g->mu);
-        return false;
-    }
-    if (g->tail)
-        g->tail->next = it;
-    else
-        g->head = it;
-    g->tail = it;
-    pthread_cond_signal(&g->queued);
+    bool open = !g->stopping;
+    if (open)
+        push(g, it);
     pthread_mutex_unlock(&g->mu);
-    return true;
+    return open;
 }
 
 void groupcommit_get_stats(groupcommit *g, groupcommit_stats *out)
