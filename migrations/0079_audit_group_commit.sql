@@ -84,3 +84,9 @@ GRANT EXECUTE ON FUNCTION audit_log_append_shown(uuid[], text[], uuid[], integer
                                                  uuid[], uuid[], integer[], boolean[], uuid[],
                                                  uuid[])
     TO samspil_app;
+
+-- A batch brings many list reads to the statement trigger of 0077 at once, and with a small
+-- audit_log_seen_days the planner answered its probe ("is this digest's day indexed yet")
+-- with a hash anti-join over a scan of the whole table (the plan check found it on a freshly
+-- loaded region database). The probe is one primary-key lookup per digest and day.
+ALTER FUNCTION audit_log_index_seen() SET enable_seqscan = off;
