@@ -122,6 +122,12 @@
     "CROSS JOIN LATERAL (SELECT coalesce(lk.agenda -> p.id::text, "                           \
     "  lk.pair_next -> (p.team_id || ' ' || p.facility_id)) AS v) nv "
 
+/* Whether a kept page is current: the organisation's caseload version ($1) unchanged and its
+ * time facts ($2) not run out. */
+#define CASELOAD_CURRENT                                                                      \
+    "coalesce((SELECT cv.version FROM caseload_versions cv "                                  \
+    "  WHERE cv.org_id = (SELECT app_org_id())), 0) = $1::bigint AND now() < $2::timestamptz"
+
 static const db_stmt resident_stmts[] = {
     /* the page in index order (caseload_page, migration 0075), with what a server needs to
      * serve it again (CASELOAD_CACHE) */
@@ -141,9 +147,7 @@ static const db_stmt resident_stmts[] = {
      * if so the same audit rows residents_list writes, from the ids, teams and facilities
      * of the residents it shows */
     {"residents_list_cached",
-     "WITH ok AS (SELECT coalesce((SELECT cv.version FROM caseload_versions cv "
-     "  WHERE cv.org_id = (SELECT app_org_id())), 0) = $1::bigint "
-     "  AND now() < $2::timestamptz AS hit), "
+     "WITH ok AS (SELECT " CASELOAD_CURRENT " AS hit), "
      "audit AS (" AUDIT_SHOWN_ROWS("search", "resident",
                                    "unnest($3::uuid[], $4::uuid[], $5::uuid[]) "
                                    "x (id, team_id, facility_id) WHERE (SELECT hit FROM ok)",
@@ -152,9 +156,7 @@ static const db_stmt resident_stmts[] = {
     /* the same check alone, its audit rows written by group commit afterwards
      * (AUDIT_BATCH_MAX, server/audit_batch.c): the transaction writes nothing */
     {"residents_list_current",
-     "SELECT coalesce((SELECT cv.version FROM caseload_versions cv "
-     "  WHERE cv.org_id = (SELECT app_org_id())), 0) = $1::bigint "
-     "  AND now() < $2::timestamptz AS hit"},
+     "SELECT " CASELOAD_CURRENT " AS hit"},
     {"residents_get",
      "WITH one AS (SELECT " RESIDENT_COLUMNS " FROM residents r WHERE r.id = $1::uuid), "
      "audit AS (" AUDIT_SHOWN_ROWS("read", "resident", "one x", "id", "id", "$2") "), "

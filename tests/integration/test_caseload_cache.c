@@ -17,17 +17,25 @@
 
 #define PAGE "/api/residents?status=active&limit=200"
 
-/* The cache counter for result (hit, stale, miss) on the server in use; -1 if absent. */
-static long cache_count(const char *result)
+/* A counter of the server in use by its full name (with labels); -1 if absent. */
+static long metric(const char *name)
 {
     it_response *r = it_request("GET", "/metrics", NULL, NULL, NULL);
     IT_ASSERT_STATUS(r, 200);
-    char needle[96];
-    snprintf(needle, sizeof needle, "samspil_caseload_cache_total{result=\"%s\"} ", result);
+    char needle[128];
+    snprintf(needle, sizeof needle, "\n%s ", name);
     const char *at = strstr(r->body, needle);
     long n = at ? strtol(at + strlen(needle), NULL, 10) : -1;
     it_response_free(r);
     return n;
+}
+
+/* The cache counter for result (hit, stale, miss) on the server in use; -1 if absent. */
+static long cache_count(const char *result)
+{
+    char name[96];
+    snprintf(name, sizeof name, "samspil_caseload_cache_total{result=\"%s\"}", result);
+    return metric(name);
 }
 
 /* Runs sql as the owner and returns the rows it touched (its command status count). */
@@ -281,19 +289,6 @@ START_TEST(test_cache_off_keeps_nothing)
     ck_assert_int_eq(it_server_stop_another(s), 0);
 }
 END_TEST
-
-/* A counter of the server in use by its full name (with labels); -1 if absent. */
-static long metric(const char *name)
-{
-    it_response *r = it_request("GET", "/metrics", NULL, NULL, NULL);
-    IT_ASSERT_STATUS(r, 200);
-    char needle[128];
-    snprintf(needle, sizeof needle, "\n%s ", name);
-    const char *at = strstr(r->body, needle);
-    long n = at ? strtol(at + strlen(needle), NULL, 10) : -1;
-    it_response_free(r);
-    return n;
-}
 
 /* The audit rows of request rid as text, one line per row in team order, with everything
  * but the row's id, time and request id; NULL when it has none. */
