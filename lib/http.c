@@ -321,6 +321,13 @@ void http_defer(http_request *req, void (*start)(http_request *req, void *arg), 
     req->defer_arg = arg;
 }
 
+void http_resume_then(http_request *req, void (*then)(http_request *req, void *arg), void *arg)
+{
+    req->then = then;
+    req->then_arg = arg;
+    MHD_resume_connection(req->conn); /* its lock publishes the two fields to the worker */
+}
+
 void http_resume(http_request *req)
 {
     MHD_resume_connection(req->conn); /* thread-safe: the daemon runs with MHD_USE_ITC */
@@ -649,6 +656,8 @@ static enum MHD_Result answer_early(const http_server *s, struct MHD_Connection 
     return queue(s, conn, req);
 }
 
+static enum MHD_Result respond(http_server *s, struct MHD_Connection *conn, http_request *req);
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version,
                                   const char *upload_data, size_t *upload_data_size,
@@ -719,8 +728,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 
     if (req->drain_until > 0)
         return MHD_NO; /* answered on the socket: close */
-    if (req->held) { /* resumed at its answer time */
+    if (req->held) { /* resumed at its answer time, or with more to do first */
         req->held = false;
+        if (req->then) {
+            void (*then)(http_request *, void *) = req->then;
+            req->then = NULL;
+            then(req, req->then_arg);
+            return respond(s, conn, req);
+        }
         return queue(s, conn, req);
     }
     if (req->answered)
@@ -736,6 +751,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     req->answered = true;
     req->body = req->body_buf;
     s->cfg.dispatch(req, s->cfg.cls);
+    return respond(s, conn, req);
+}
+
+/* After the handler (or a continuation of http_resume_then) has run: the reply is queued
+ * now, or the connection suspended for http_defer or http_delay. */
+static enum MHD_Result respond(http_server *s, struct MHD_Connection *conn, http_request *req)
+{
     if (req->defer_start) { /* suspended before start, so its http_resume finds it so */
         void (*start)(http_request *, void *) = req->defer_start;
         req->defer_start = NULL;

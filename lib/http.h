@@ -59,6 +59,8 @@ typedef struct http_request {
     double answer_at;        /* > 0: hold the answer until then (http_delay) */
     void (*defer_start)(struct http_request *req, void *arg); /* http_defer */
     void *defer_arg;
+    void (*then)(struct http_request *req, void *arg); /* http_resume_then */
+    void *then_arg;
     double drain_until;      /* > 0: answered half-way through the body; close after this */
     size_t drained;          /* body bytes read since */
 } http_request;
@@ -129,6 +131,9 @@ void http_delay(http_request *req, double seconds);
  * any thread, and the reply goes out. Until then req is theirs. */
 void http_defer(http_request *req, void (*start)(http_request *req, void *arg), void *arg);
 void http_resume(http_request *req);
+/* http_resume, but then(req, arg) is called on a worker first, as a handler would be: it
+ * may reply anew, block, or http_defer again. */
+void http_resume_then(http_request *req, void (*then)(http_request *req, void *arg), void *arg);
 /* Sets a JSON response; steals the reference to body. */
 void http_reply_json(http_request *req, unsigned status, json_t *body);
 

@@ -356,7 +356,6 @@ static void reset_reply(app_call *c)
     c->is_problem = false;
     c->etag = NULL;
     c->location = NULL;
-    c->shown = NULL;
 }
 
 static db_outcome run_body(db_tx *tx, void *p)
@@ -533,8 +532,6 @@ void app_run(http_request *req, app_fn fn, void *ctx, unsigned flags)
                          text ? strlen(text) : 0);
         return;
     }
-    if (call.shown) /* the reply below goes out once its audit rows are committed */
-        app_audit_shown_defer(&call);
     if (call.etag) {
         char *quoted = arena_printf(req->arena, "\"%s\"", call.etag);
         http_add_header(req, "ETag", quoted);

@@ -92,8 +92,6 @@ struct app_call {
     const char *etag;        /* arena string: strong ETag value without quotes */
     const char *location;
     app_audit_row **deferred; /* on the standby: app_audit collects the rows here (arena) */
-    struct app_shown *shown;  /* a list read's audit rows written after the transaction by
-                               * group commit (app_audit_shown_later), or NULL */
 };
 
 enum {
@@ -175,21 +173,35 @@ db_outcome app_refuse(app_call *c, const char *action, const char *resource_type
     "  count(*) AS n, (array_agg(x." id_col "::text))[1] AS one_id FROM " from                 \
     "  GROUP BY x.team_id, x." resident_col ") d GROUP BY d.team_id"
 
-/* Group commit of list reads' audit rows (server/audit_batch.c, migration 0079). */
-enum { APP_SHOWN_WRITTEN, APP_SHOWN_REFUSED, APP_SHOWN_FAILED };
+/* Group commit of kept pages' checks and audit rows (server/audit_batch.c, migrations 0079,
+ * 0080). */
+enum { APP_SHOWN_WRITTEN, APP_SHOWN_STALE, APP_SHOWN_REFUSED, APP_SHOWN_FAILED };
 /* Whether it is on (AUDIT_BATCH_MAX > 0). */
 bool app_audit_grouped(void);
-/* Audits the read of the residents ids (with their teams and facilities: aligned uuid[]
- * literals as PostgreSQL writes them, borrowed) as AUDIT_SHOWN_ROWS would, but after the
- * transaction, with the rows of other requests: app_run sends the reply only once they are
- * committed, and a problem instead when they cannot be (401 for a session no longer valid,
- * 503 otherwise). For authenticated calls when app_audit_grouped(); the transaction writes
- * nothing else. false (nothing done) when the arrays are not such literals. */
-bool app_audit_shown_later(app_call *c, const char *action, const char *resource_type,
-                           const char *ids, const char *teams, const char *facilities);
-/* app_run's: the reply of c goes out once c->shown is committed (http_defer: the worker is
- * not held meanwhile), or app_reply_audit_failed's instead. */
-void app_audit_shown_defer(app_call *c);
+/* A page the server kept, to be served again if still current. */
+typedef struct app_kept {
+    const char *version, *valid_until; /* what CASELOAD_CURRENT checks ($1, $2) */
+    const char *action, *resource_type; /* of its audit rows */
+    /* its residents with their teams and facilities: aligned uuid[] literals as PostgreSQL
+     * writes them (borrowed until app_serve_kept returns) */
+    const char *ids, *teams, *facilities;
+    char *body; /* the reply (malloc'd, taken when app_serve_kept returns true) */
+    size_t body_len;
+    /* called on a worker as a handler is when the page was no longer current: makes it anew
+     * (the rows were not written) */
+    void (*stale)(http_request *req, void *arg);
+    void *arg;
+    atomic_ulong *served; /* counts the requests it was served to */
+} app_kept;
+/* Answers c's request with the kept page once the audit writer has checked, in its batch
+ * with other requests, the caller's identity as app_begin() does and the page as
+ * CASELOAD_CURRENT does, and committed the read's audit rows (as AUDIT_SHOWN_ROWS would
+ * write them); with 401 when the session is no longer valid, 503 when the rows could not
+ * be written, and with k->stale's answer when the page was out of date. The request needs
+ * no transaction of its own, and no worker waits meanwhile (http_defer). false (nothing
+ * done) when group commit is off, the call is anonymous, or the arrays are not uuid[]
+ * literals. */
+bool app_serve_kept(app_call *c, const app_kept *k);
 /* Replaces the reply of req with the problem for audit rows not written: 401 when the
  * session was refused, 503 otherwise. */
 void app_reply_audit_failed(http_request *req, bool refused);

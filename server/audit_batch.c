@@ -1,32 +1,37 @@
 /*
- * audit_batch: the audit rows of list reads written by group commit.
+ * audit_batch: kept pages checked and their audit rows written by group commit.
  *
- * A read whose only write is its audit rows (a kept caseload page served again) checks what
- * it must in a read-only transaction of its own and hands the rows here, made as
- * AUDIT_SHOWN_ROWS makes them (one per team, residents in id order); a writer thread writes
- * the rows of every request waiting at that moment with one call of audit_log_append_shown()
- * (migration 0079) in one transaction, so the requests share one commit flush, one
- * statement and its triggers, and the residents travel in binary. app_run sends each reply only after its rows
- * are committed: as before, no page leaves the server unaudited, and a request whose rows
- * could not be written gets a problem instead of the page. The function checks each
- * request's identity again as app_begin() does and writes only for those that pass.
+ * A read whose only write is its audit rows (a kept caseload page served again) hands here
+ * what its transaction would have checked (the caseload version the page was made at, and
+ * until when its time facts hold) and its rows, made as AUDIT_SHOWN_ROWS makes them (one per
+ * team, residents in id order). A writer thread checks and writes for every request waiting
+ * at that moment with one call of audit_log_append_shown() (migrations 0079, 0080) in one
+ * transaction: the requests share one statement, its triggers and one commit flush, the
+ * residents travel in binary, and a request costs no transaction of its own. The function
+ * checks each request's identity as app_begin() does and its page as CASELOAD_CURRENT does
+ * (server/residents.c), and writes the rows of those that pass. Each reply goes out only
+ * after its rows are committed: no page leaves the server unaudited; a request whose rows
+ * could not be written gets a problem instead of the page, one whose session is no longer
+ * valid 401, and one whose page is out of date has it made anew.
  *
- * AUDIT_BATCH_MAX rows' requests at most per transaction; 0 turns this off (the rows are
- * then written in the caller's transaction, as the statements' own audit CTEs do).
+ * AUDIT_BATCH_MAX requests at most per transaction; 0 turns this off (the check and the rows
+ * are then in the caller's transaction, as the statements' own audit CTEs are).
  */
 #include "app.h"
 #include "groupcommit.h"
 #include "handlers.h"
 
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* Two writers, each with its connection: one writes a batch while the other's commit is
- * flushed (docs/BENCHMARKS.md, sixth pass). */
+/* One writer: two made smaller batches and were no faster (docs/BENCHMARKS.md, sixth pass). */
 enum {
-    REQUEST_PARAMS = 9, /* per request: identity, request, action, resource type, purpose */
+    /* per request: identity, request, action, resource type, purpose, and the page's version
+     * and time facts */
+    REQUEST_PARAMS = 11,
     SHOWN_PARAMS = REQUEST_PARAMS + 7,
     AUDIT_WRITERS = 1,
     UUID_OID = 2950,
@@ -51,14 +56,16 @@ struct app_shown {
     uuid_bytes *residents, *facilities; /* all rows' in row order, aligned */
     int nresidents;
     http_request *req;     /* whose reply waits for the rows */
+    const app_kept *kept;  /* what to do when the page was not current (arena) */
     groupcommit_item item; /* in the writer's queue */
 };
 
 static const db_stmt audit_batch_stmts[] = {
     {"audit_append_shown",
-     "SELECT n FROM audit_log_append_shown($1::uuid[], $2::text[], $3::uuid[], $4::integer[], "
-     "$5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::integer[], "
-     "$11::uuid[], $12::uuid[], $13::integer[], $14::boolean[], $15::uuid[], $16::uuid[]) n"},
+     "SELECT n, current FROM audit_log_append_shown($1::uuid[], $2::text[], $3::uuid[], "
+     "$4::integer[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::bigint[], "
+     "$11::timestamptz[], $12::integer[], $13::uuid[], $14::uuid[], $15::integer[], "
+     "$16::boolean[], $17::uuid[], $18::uuid[])"},
 };
 
 static groupcommit *writer;
@@ -238,7 +245,8 @@ static db_outcome flush_tx(db_tx *tx, void *p)
     for (int row = 0; row < db_rows(r); row++) {
         long n = strtol(db_val(r, row, 0), NULL, 10);
         if (n >= 1 && (size_t)n <= f->n)
-            f->items[n - 1]->result = APP_SHOWN_WRITTEN;
+            f->items[n - 1]->result =
+                strcmp(db_val(r, row, 1), "t") == 0 ? APP_SHOWN_WRITTEN : APP_SHOWN_STALE;
     }
     return DB_COMMIT;
 }
@@ -378,19 +386,20 @@ static int elem_cmp(const void *a, const void *b)
     return c ? c : memcmp(x->id, y->id, 16);
 }
 
-bool app_audit_shown_later(app_call *c, const char *action, const char *resource_type,
-                           const char *ids, const char *teams, const char *facilities)
+/* The request's rows as AUDIT_SHOWN_ROWS makes them from the kept residents (aligned uuid[]
+ * literals), and its parameters; NULL when the arrays are not such literals. */
+static struct app_shown *shown_make(const app_call *c, const app_kept *k)
 {
     arena *a = c->req->arena;
-    size_t max = ids ? strlen(ids) / 36 + 1 : 0;
-    if (!c->who || max > 100000)
-        return false;
+    size_t max = strlen(k->ids) / 36 + 1;
+    if (max > 100000)
+        return NULL;
     uuid_bytes *id = arena_alloc(a, max * sizeof *id), *team = arena_alloc(a, max * sizeof *id),
                *fac = arena_alloc(a, max * sizeof *id);
-    int n = read_uuids(ids, id, (int)max);
-    if (n < 0 || read_uuids(teams, team, (int)max) != n ||
-        read_uuids(facilities, fac, (int)max) != n)
-        return false;
+    int n = read_uuids(k->ids, id, (int)max);
+    if (n < 0 || read_uuids(k->teams, team, (int)max) != n ||
+        read_uuids(k->facilities, fac, (int)max) != n)
+        return NULL;
     shown_elem *e = arena_alloc(a, (size_t)n * sizeof *e + 1);
     for (int i = 0; i < n; i++) {
         memcpy(e[i].team, team[i], 16);
@@ -424,20 +433,27 @@ bool app_audit_shown_later(app_call *c, const char *action, const char *resource
         i = j;
     }
     char *sv = c->who->sv >= 0 ? arena_printf(a, "%ld", c->who->sv) : NULL;
-    const char *p[REQUEST_PARAMS] = {c->who->user_id, c->who->role, c->who->org_id, sv,
-                                     c->req->request_id, c->req->client_addr, action,
-                                     resource_type, app_access_purpose(c->req)};
-    for (int k = 0; k < REQUEST_PARAMS; k++)
-        s->p[k] = p[k] ? arena_strdup(a, p[k]) : NULL;
-    c->shown = s->nrows ? s : NULL; /* nobody shown: no row, as AUDIT_SHOWN_ROWS */
-    return true;
+    const char *p[REQUEST_PARAMS] = {
+        c->who->user_id,    c->who->role,        c->who->org_id, sv,
+        c->req->request_id, c->req->client_addr, k->action,      k->resource_type,
+        app_access_purpose(c->req), k->version,  k->valid_until};
+    for (int i = 0; i < REQUEST_PARAMS; i++)
+        s->p[i] = p[i] ? arena_strdup(a, p[i]) : NULL;
+    return s;
 }
 
-/* On the writer, after the batch: the reply goes out as it is, or as a problem. */
+/* On the writer, after the batch: the kept page goes out, or is made anew on a worker, or
+ * a problem goes out instead. */
 static void shown_done(groupcommit_item *it)
 {
     struct app_shown *s = it->data;
-    if (it->result != APP_SHOWN_WRITTEN)
+    if (it->result == APP_SHOWN_STALE) {
+        http_resume_then(s->req, s->kept->stale, s->kept->arg);
+        return;
+    }
+    if (it->result == APP_SHOWN_WRITTEN)
+        atomic_fetch_add(s->kept->served, 1);
+    else
         app_reply_audit_failed(s->req, it->result == APP_SHOWN_REFUSED);
     http_resume(s->req);
 }
@@ -454,9 +470,20 @@ static void shown_start(http_request *req, void *arg)
     }
 }
 
-void app_audit_shown_defer(app_call *c)
+bool app_serve_kept(app_call *c, const app_kept *k)
 {
-    http_defer(c->req, shown_start, c->shown);
+    if (!writer || !c->who)
+        return false;
+    struct app_shown *s = shown_make(c, k);
+    if (!s)
+        return false;
+    app_kept *copy = arena_alloc(c->req->arena, sizeof *copy);
+    *copy = *k;
+    copy->body = NULL;
+    s->kept = copy;
+    http_reply_owned(c->req, 200, "application/json; charset=utf-8", k->body, k->body_len);
+    http_defer(c->req, shown_start, s);
+    return true;
 }
 
 void audit_batch_metrics(char *buf, size_t len)

@@ -153,10 +153,6 @@ static const db_stmt resident_stmts[] = {
                                    "x (id, team_id, facility_id) WHERE (SELECT hit FROM ok)",
                                    "id", "id", "$6") ") "
      "SELECT hit FROM ok"},
-    /* the same check alone, its audit rows written by group commit afterwards
-     * (AUDIT_BATCH_MAX, server/audit_batch.c): the transaction writes nothing */
-    {"residents_list_current",
-     "SELECT " CASELOAD_CURRENT " AS hit"},
     {"residents_get",
      "WITH one AS (SELECT " RESIDENT_COLUMNS " FROM residents r WHERE r.id = $1::uuid), "
      "audit AS (" AUDIT_SHOWN_ROWS("read", "resident", "one x", "id", "id", "$2") "), "
@@ -390,12 +386,14 @@ typedef struct list_ctx {
  * keeps the pages it rendered (CASELOAD_CACHE_MB, least recently used out) under the
  * caller's role, organisation and query, with the caseload version of the organisation and
  * the time its facts hold until, both read in the page's own snapshot. Serving a kept page
- * again asks the database, in the caller's transaction, whether that version is still the
- * current one and the time not up (migration 0075 changes the version with every change of
- * what the page is made from); only then is the page sent, after the same audit rows the
- * statement writes. Otherwise the page is made anew. Row-level security decided what the
- * kept page holds; role and organisation in the key keep it to callers the policies treat
- * alike, and the session check of app_begin still runs first on every request.
+ * again asks the database whether that version is still the current one and the time not
+ * up (migration 0075 changes the version with every change of what the page is made from);
+ * only then is the page sent, after the same audit rows the statement writes. Otherwise the
+ * page is made anew. With group commit (server/audit_batch.c) the audit writer asks, in its
+ * batch, with the session check of app_begin, and the request has no transaction of its
+ * own; without, the caller's transaction asks. Row-level security decided what the kept
+ * page holds; role and organisation in the key keep it to callers the policies treat alike,
+ * and the session check runs on every request before the page goes out.
  */
 static atomic_ulong cache_hits, cache_stale, cache_misses;
 
@@ -415,37 +413,43 @@ static char *cache_key(const app_call *c, const list_ctx *l)
 /* A kept page: "version\nvalid_until\n{ids}\n{teams}\n{facilities}\n" and the reply. */
 enum { CACHE_FIELDS = 5 };
 
-/* Serves the page kept under key if the database says it is current: DB_COMMIT with the
- * reply set (*served true), or *served false (nothing written) to make it anew. */
+/* Splits the kept page blob (len bytes) into its CACHE_FIELDS (f) and the reply, which
+ * starts at *body; false when it was not written by cache_keep. */
+static bool blob_fields(char *blob, size_t len, const char *f[CACHE_FIELDS], size_t *body)
+{
+    char *at = blob;
+    for (int i = 0; i < CACHE_FIELDS; i++) {
+        char *nl = memchr(at, '\n', len - (size_t)(at - blob));
+        if (!nl)
+            return false;
+        *nl = '\0';
+        f[i] = at;
+        at = nl + 1;
+    }
+    *body = (size_t)(at - blob);
+    return true;
+}
+
+/* Without group commit: serves the page kept under key if the database says, in c's
+ * transaction, that it is current, with its audit rows: DB_COMMIT with the reply set
+ * (*served true), or *served false (nothing written) to make it anew. */
 static db_outcome cache_serve(app_call *c, const char *key, bool *served)
 {
     *served = false;
-    size_t len = 0;
+    size_t len = 0, body;
     char *blob = pagecache_get(app.caseload_cache, key, &len);
     if (!blob) {
         atomic_fetch_add(&cache_misses, 1);
         return DB_COMMIT;
     }
     const char *p[CACHE_FIELDS + 1];
-    char *at = blob;
-    for (int i = 0; i < CACHE_FIELDS; i++) {
-        char *nl = strchr(at, '\n');
-        if (!nl) { /* not written by cache_keep: drop it */
-            free(blob);
-            pagecache_remove(app.caseload_cache, key);
-            return DB_COMMIT;
-        }
-        *nl = '\0';
-        p[i] = at;
-        at = nl + 1;
+    if (!blob_fields(blob, len, p, &body)) {
+        free(blob);
+        pagecache_remove(app.caseload_cache, key);
+        return DB_COMMIT;
     }
     p[CACHE_FIELDS] = app_access_purpose(c->req);
-    /* with group commit the rows are made now, from the kept arrays (the blob becomes the
-     * reply), and written once the transaction is over */
-    bool grouped = app_audit_grouped() &&
-                   app_audit_shown_later(c, "search", "resident", p[2], p[3], p[4]);
-    PGresult *r = grouped ? app_exec(c, "residents_list_current", 2, p)
-                          : app_exec(c, "residents_list_cached", CACHE_FIELDS + 1, p);
+    PGresult *r = app_exec(c, "residents_list_cached", CACHE_FIELDS + 1, p);
     if (!r) {
         free(blob);
         return DB_ROLLBACK;
@@ -453,15 +457,60 @@ static db_outcome cache_serve(app_call *c, const char *key, bool *served)
     const char *hit = db_rows(r) == 1 ? db_get(r, 0, "hit") : NULL;
     if (!hit || strcmp(hit, "t") != 0) {
         free(blob);
-        c->shown = NULL; /* the page made anew writes its own rows */
         atomic_fetch_add(&cache_stale, 1);
         return DB_COMMIT;
     }
-    size_t body_len = len - (size_t)(at - blob);
-    memmove(blob, at, body_len + 1);
+    memmove(blob, blob + body, len - body + 1);
     atomic_fetch_add(&cache_hits, 1);
     *served = true;
-    return app_reply_text(c, 200, blob, body_len);
+    return app_reply_text(c, 200, blob, len - body);
+}
+
+static db_outcome list_tx(app_call *c);
+
+/* A kept page out of date after all (the audit writer's check): made anew. */
+static void make_anew(http_request *req, void *arg)
+{
+    atomic_fetch_add(&cache_stale, 1);
+    app_run(req, list_tx, arg, 0);
+}
+
+/* With group commit: the page kept for this caller and query, checked and audited in the
+ * writer's batch, no transaction of the request's own (app_serve_kept). true when req is
+ * answered so; false to make the page in a transaction (none kept, or group commit off). */
+static bool serve_kept(http_request *req, const list_ctx *l)
+{
+    app_call c = {.req = req, .who = app_who(req)};
+    if (!app.caseload_cache || !c.who || !app_audit_grouped())
+        return false;
+    const char *key = cache_key(&c, l);
+    size_t len = 0, body;
+    char *blob = pagecache_get(app.caseload_cache, key, &len);
+    if (!blob) {
+        atomic_fetch_add(&cache_misses, 1);
+        return false;
+    }
+    const char *f[CACHE_FIELDS];
+    if (!blob_fields(blob, len, f, &body)) { /* not written by cache_keep: drop it */
+        free(blob);
+        pagecache_remove(app.caseload_cache, key);
+        return false;
+    }
+    list_ctx *again = arena_alloc(req->arena, sizeof *again);
+    *again = *l;
+    arena *a = req->arena;
+    app_kept k = {.version = arena_strdup(a, f[0]), .valid_until = arena_strdup(a, f[1]),
+                  .action = "search", .resource_type = "resident",
+                  .ids = arena_strdup(a, f[2]), .teams = arena_strdup(a, f[3]),
+                  .facilities = arena_strdup(a, f[4]), .body = blob,
+                  .body_len = len - body, .stale = make_anew, .arg = again,
+                  .served = &cache_hits};
+    memmove(blob, blob + body, len - body + 1);
+    if (app_serve_kept(&c, &k))
+        return true;
+    free(blob);
+    pagecache_remove(app.caseload_cache, key);
+    return false;
 }
 
 /* Keeps the page c replies with (the first n rows of r) under key, with the ids, teams and
@@ -534,7 +583,7 @@ static db_outcome list_tx(app_call *c)
 {
     list_ctx *l = c->ctx;
     const char *key = app.caseload_cache && c->who ? cache_key(c, l) : NULL;
-    if (key) {
+    if (key && !app_audit_grouped()) { /* else serve_kept asked already */
         bool served = false;
         db_outcome o = cache_serve(c, key, &served);
         if (o != DB_COMMIT || served)
@@ -576,7 +625,8 @@ void residents_list(http_request *req)
         !query_uuid(req, "contact_person_id", &l.contact_person_id) ||
         !query_uuid(req, "clinician_id", &l.clinician_id))
         return;
-    app_run(req, list_tx, &l, 0);
+    if (!serve_kept(req, &l))
+        app_run(req, list_tx, &l, 0);
 }
 
 /* ---- one resident ---- */

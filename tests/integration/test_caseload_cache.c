@@ -425,10 +425,49 @@ START_TEST(test_pages_read_at_once_are_each_audited_once)
 }
 END_TEST
 
+/* A kept page is checked with its reader's session: once the account is deactivated its
+ * token gets 401 and no page, and no audit row names a resident for that request. */
+START_TEST(test_kept_page_refused_once_the_session_ended)
+{
+    char *admin = it_login("admin@samspil.demo");
+    char *email = NULL;
+    char *id = it_create_user(admin, "region_clinician", IT_TEAM_SLAGELSE, "kept-password-1",
+                              &email);
+    char *token = it_login_as(email, "kept-password-1");
+    ck_assert_ptr_nonnull(token);
+    it_response_free(read_kept(token));
+
+    char path[128];
+    snprintf(path, sizeof path, "/api/users/%s", id);
+    it_response *r = it_request("PATCH", path, admin, "{\"active\":false}", NULL);
+    IT_ASSERT_STATUS(r, 200);
+    it_response_free(r);
+    long hits = cache_count("hit");
+    r = it_request("GET", PAGE, token, NULL, NULL);
+    IT_ASSERT_PROBLEM(r, 401, NULL);
+    ck_assert_ptr_null(strstr(r->body, "\"items\""));
+    ck_assert_int_eq(cache_count("hit"), hits);
+    char *rid = it_header(r, "X-Request-Id");
+    ck_assert_ptr_nonnull(rid);
+    char *rows = rows_of_request(rid);
+    ck_assert_msg(rows == NULL || rows[0] == '\0', "audited for a refused read: %s", rows);
+    free(rows);
+    free(rid);
+    it_response_free(r);
+    free(token);
+    free(email);
+    free(id);
+    free(admin);
+}
+END_TEST
+
 /* The writer's function checks each request's identity as app_begin does: a request of an
  * account whose session ended, of a role or organisation not the account's, or with an
- * action other than a read gets no row; the others in the same call do. Called as the
- * application role, which may not write audit rows for others otherwise. */
+ * action other than a read gets no row; the others in the same call do. It checks each
+ * page as CASELOAD_CURRENT does: a request whose caseload version is not the current one,
+ * or whose time facts ran out, gets no row and is answered as not current. Called as the
+ * application role, which may not write audit rows for others otherwise, in one snapshot
+ * with the reading of the current version. */
 START_TEST(test_group_commit_writes_only_for_valid_identities)
 {
     char *tag = it_unique("gc");
@@ -440,49 +479,79 @@ START_TEST(test_group_commit_writes_only_for_valid_identities)
                                          IT_USER_CLINICIAN_SLAGELSE "'");
     char users[512], svs[128], rids[512];
     /* 1 valid; 2 an ended session; 3 a role not the account's; 4 another organisation;
-     * 5 a change, not a read; 6 valid, with two teams' rows */
-    snprintf(users, sizeof users, "{%s,%s,%s,%s,%s,%s}", IT_USER_CLINICIAN_SLAGELSE,
+     * 5 a change, not a read; 6 valid, with two teams' rows; 7 valid, its page made at an
+     * earlier version; 8 valid, its page's time facts ran out; 9 valid, no page to check */
+    snprintf(users, sizeof users, "{%s,%s,%s,%s,%s,%s,%s,%s,%s}", IT_USER_CLINICIAN_SLAGELSE,
+             IT_USER_CLINICIAN_SLAGELSE, IT_USER_CLINICIAN_SLAGELSE, IT_USER_CLINICIAN_SLAGELSE,
              IT_USER_CLINICIAN_SLAGELSE, IT_USER_CLINICIAN_SLAGELSE, IT_USER_CLINICIAN_SLAGELSE,
              IT_USER_CLINICIAN_SLAGELSE, IT_USER_CLINICIAN_SLAGELSE);
-    snprintf(svs, sizeof svs, "{%s,%s,%s,%s,%s,%s}", sv, wrong_sv, sv, sv, sv, sv);
-    snprintf(rids, sizeof rids, "{%s-1,%s-2,%s-3,%s-4,%s-5,%s-6}", tag, tag, tag, tag, tag, tag);
+    snprintf(svs, sizeof svs, "{%s,%s,%s,%s,%s,%s,%s,%s,%s}", sv, wrong_sv, sv, sv, sv, sv, sv,
+             sv, sv);
+    snprintf(rids, sizeof rids, "{%s-1,%s-2,%s-3,%s-4,%s-5,%s-6,%s-7,%s-8,%s-9}", tag, tag, tag,
+             tag, tag, tag, tag, tag, tag);
     const char *params[] = {
         users,
         "{region_clinician,region_clinician,region_manager,region_clinician,region_clinician,"
-        "region_clinician}",
+        "region_clinician,region_clinician,region_clinician,region_clinician}",
         "{" IT_TEAM_SLAGELSE "," IT_TEAM_SLAGELSE "," IT_TEAM_SLAGELSE "," IT_TEAM_HOLBAEK ","
-        IT_TEAM_SLAGELSE "," IT_TEAM_SLAGELSE "}",
-        svs, rids, "{127.0.0.1,127.0.0.1,127.0.0.1,127.0.0.1,127.0.0.1,127.0.0.1}",
-        "{search,search,search,search,update,search}",
-        "{resident,resident,resident,resident,resident,resident}",
+        IT_TEAM_SLAGELSE "," IT_TEAM_SLAGELSE "," IT_TEAM_SLAGELSE "," IT_TEAM_SLAGELSE ","
+        IT_TEAM_SLAGELSE "}",
+        svs, rids,
+        "{127.0.0.1,127.0.0.1,127.0.0.1,127.0.0.1,127.0.0.1,127.0.0.1,127.0.0.1,127.0.0.1,"
+        "127.0.0.1}",
+        "{search,search,search,search,update,search,search,search,search}",
+        "{resident,resident,resident,resident,resident,resident,resident,resident,resident}",
         "{/api/residents,/api/residents,/api/residents,/api/residents,/api/residents,"
-        "/api/residents}",
+        "/api/residents,/api/residents,/api/residents,/api/residents}",
         /* rows: each request one row of two residents; request 6 also one of one */
-        "{1,2,3,4,5,6,6}",
+        "{1,2,3,4,5,6,6,7,8,9}",
         "{" IT_TEAM_SLAGELSE "," IT_TEAM_SLAGELSE "," IT_TEAM_SLAGELSE "," IT_TEAM_SLAGELSE ","
-        IT_TEAM_SLAGELSE "," IT_TEAM_SLAGELSE "," IT_TEAM_HOLBAEK "}",
-        "{NULL,NULL,NULL,NULL,NULL,NULL," IT_FACILITY_SKOVEN "}",
-        "{2,2,2,2,2,2,1}",
-        "{t,t,t,t,t,t,f}",
+        IT_TEAM_SLAGELSE "," IT_TEAM_SLAGELSE "," IT_TEAM_HOLBAEK "," IT_TEAM_SLAGELSE ","
+        IT_TEAM_SLAGELSE "," IT_TEAM_SLAGELSE "}",
+        "{NULL,NULL,NULL,NULL,NULL,NULL," IT_FACILITY_SKOVEN ",NULL,NULL,NULL}",
+        "{2,2,2,2,2,2,1,2,2,2}",
+        "{t,t,t,t,t,t,f,t,t,t}",
         "{" IT_RESIDENT_ENGEN_1 "," IT_RESIDENT_SKOVEN_1 "," IT_RESIDENT_ENGEN_1 ","
         IT_RESIDENT_SKOVEN_1 "," IT_RESIDENT_ENGEN_1 "," IT_RESIDENT_SKOVEN_1 ","
         IT_RESIDENT_ENGEN_1 "," IT_RESIDENT_SKOVEN_1 "," IT_RESIDENT_ENGEN_1 ","
         IT_RESIDENT_SKOVEN_1 "," IT_RESIDENT_ENGEN_1 "," IT_RESIDENT_SKOVEN_1 ","
+        IT_RESIDENT_SKOVEN_1 "," IT_RESIDENT_ENGEN_1 "," IT_RESIDENT_SKOVEN_1 ","
+        IT_RESIDENT_ENGEN_1 "," IT_RESIDENT_SKOVEN_1 "," IT_RESIDENT_ENGEN_1 ","
         IT_RESIDENT_SKOVEN_1 "}",
         "{" IT_FACILITY_ENGEN "," IT_FACILITY_SKOVEN "," IT_FACILITY_ENGEN ","
         IT_FACILITY_SKOVEN "," IT_FACILITY_ENGEN "," IT_FACILITY_SKOVEN "," IT_FACILITY_ENGEN
         "," IT_FACILITY_SKOVEN "," IT_FACILITY_ENGEN "," IT_FACILITY_SKOVEN ","
-        IT_FACILITY_ENGEN "," IT_FACILITY_SKOVEN "," IT_FACILITY_SKOVEN "}",
+        IT_FACILITY_ENGEN "," IT_FACILITY_SKOVEN "," IT_FACILITY_SKOVEN ","
+        IT_FACILITY_ENGEN "," IT_FACILITY_SKOVEN "," IT_FACILITY_ENGEN "," IT_FACILITY_SKOVEN
+        "," IT_FACILITY_ENGEN "," IT_FACILITY_SKOVEN "}",
     };
+    /* as the clinician, whose organisation's version the application role may read */
+    const char *begin[] = {IT_USER_CLINICIAN_SLAGELSE, "region_clinician", IT_TEAM_SLAGELSE, sv};
+    PGresult *res = PQexec(app, "BEGIN ISOLATION LEVEL REPEATABLE READ");
+    ck_assert_int_eq(PQresultStatus(res), PGRES_COMMAND_OK);
+    PQclear(res);
+    res = PQexecParams(app, "SELECT app_begin($1, $2, $3, $4, 'test', '127.0.0.1')", 4, NULL,
+                       begin, NULL, NULL, 0);
+    ck_assert_msg(PQresultStatus(res) == PGRES_TUPLES_OK, "%s", PQerrorMessage(app));
+    PQclear(res);
     char *written = it_db_value_params(
         app,
-        "SELECT string_agg(n::text, ',' ORDER BY n) FROM audit_log_append_shown($1::uuid[], "
-        "$2::text[], $3::uuid[], $4::integer[], $5::text[], $6::text[], $7::text[], "
-        "$8::text[], $9::text[], $10::integer[], $11::uuid[], $12::uuid[], $13::integer[], "
-        "$14::boolean[], $15::uuid[], $16::uuid[]) n",
+        "WITH v AS (SELECT coalesce((SELECT version FROM caseload_versions "
+        "  WHERE org_id = (SELECT app_org_id())), 0) AS now_at) "
+        "SELECT string_agg(n || ':' || current, ',' ORDER BY n) FROM v, audit_log_append_shown("
+        "$1::uuid[], $2::text[], $3::uuid[], $4::integer[], $5::text[], $6::text[], $7::text[], "
+        "$8::text[], $9::text[], ARRAY[v.now_at, v.now_at, v.now_at, v.now_at, v.now_at, "
+        "  v.now_at, v.now_at - 1, v.now_at, NULL], "
+        "ARRAY['infinity', 'infinity', 'infinity', 'infinity', 'infinity', 'infinity', "
+        "  'infinity', now() - interval '1 second', NULL]::timestamptz[], "
+        "$10::integer[], $11::uuid[], $12::uuid[], $13::integer[], $14::boolean[], $15::uuid[], "
+        "$16::uuid[])",
         16, params);
+    res = PQexec(app, "COMMIT");
+    ck_assert_int_eq(PQresultStatus(res), PGRES_COMMAND_OK);
+    PQclear(res);
     ck_assert_ptr_nonnull(written);
-    ck_assert_str_eq(written, "1,6");
+    ck_assert_str_eq(written, "1:true,6:true,7:false,8:false,9:true");
 
     char like[128];
     snprintf(like, sizeof like, "%s-%%", tag);
@@ -500,16 +569,18 @@ START_TEST(test_group_commit_writes_only_for_valid_identities)
              "%s-6|Camilla Kristensen|" IT_TEAM_SLAGELSE "|{" IT_RESIDENT_ENGEN_1 ","
              IT_RESIDENT_SKOVEN_1 "}|{" IT_FACILITY_ENGEN "," IT_FACILITY_SKOVEN "}|t\n"
              "%s-6|Camilla Kristensen|" IT_TEAM_HOLBAEK "|" IT_FACILITY_SKOVEN "|"
-             IT_RESIDENT_SKOVEN_1 "|" IT_RESIDENT_SKOVEN_1 "|f",
-             tag, tag, tag);
+             IT_RESIDENT_SKOVEN_1 "|" IT_RESIDENT_SKOVEN_1 "|f\n"
+             "%s-9|Camilla Kristensen|" IT_TEAM_SLAGELSE "|{" IT_RESIDENT_ENGEN_1 ","
+             IT_RESIDENT_SKOVEN_1 "}|{" IT_FACILITY_ENGEN "," IT_FACILITY_SKOVEN "}|t",
+             tag, tag, tag, tag);
     ck_assert_msg(rows && strcmp(rows, want) == 0, "rows:\n%s\nwanted:\n%s",
                   rows ? rows : "(none)", want);
 
     /* nobody else may call it */
-    PGresult *res = PQexec(db, "SELECT has_function_privilege('public', "
-                               "'audit_log_append_shown(uuid[], text[], uuid[], integer[], "
-                               "text[], text[], text[], text[], text[], integer[], uuid[], "
-                               "uuid[], integer[], boolean[], uuid[], uuid[])', 'EXECUTE')");
+    res = PQexec(db, "SELECT has_function_privilege('public', "
+                     "'audit_log_append_shown(uuid[], text[], uuid[], integer[], text[], "
+                     "text[], text[], text[], text[], bigint[], timestamptz[], integer[], "
+                     "uuid[], uuid[], integer[], boolean[], uuid[], uuid[])', 'EXECUTE')");
     ck_assert_str_eq(PQgetvalue(res, 0, 0), "f");
     PQclear(res);
     free(rows);
@@ -535,6 +606,7 @@ int main(void)
     tcase_add_test(tc, test_cache_off_keeps_nothing);
     tcase_add_test(tc, test_kept_page_writes_the_rows_the_page_writes);
     tcase_add_test(tc, test_pages_read_at_once_are_each_audited_once);
+    tcase_add_test(tc, test_kept_page_refused_once_the_session_ended);
     tcase_add_test(tc, test_group_commit_writes_only_for_valid_identities);
     suite_add_tcase(s, tc);
     return it_run_suite(s);
