@@ -6,6 +6,7 @@
  * people, status and safety risk (If-Match), and turning its intensity up or
  * down with a recorded reason.
  */
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -395,7 +396,7 @@ typedef struct list_ctx {
  * page holds; role and organisation in the key keep it to callers the policies treat alike,
  * and the session check runs on every request before the page goes out.
  */
-static atomic_ulong cache_hits, cache_stale, cache_misses;
+static atomic_ulong cache_hits, cache_stale, cache_misses, cache_made, cache_waited;
 
 /* The key of a page: who asks (role and organisation) and what (cursor, size, filters). */
 static char *cache_key(const app_call *c, const list_ctx *l)
@@ -467,12 +468,103 @@ static db_outcome cache_serve(app_call *c, const char *key, bool *served)
 }
 
 static db_outcome list_tx(app_call *c);
+static bool serve_kept(http_request *req, const list_ctx *l);
 
-/* A kept page out of date after all (the audit writer's check): made anew. */
+/*
+ * Pages being made anew after the audit writer found them out of date. When a page runs out
+ * (a change in the caseload, or its minute), every request that reads it at that moment
+ * learns so in the same batch; were each to make it, they would all run the caseload
+ * statement at once and wait for each other on the database. So one request per page makes
+ * it, and the others asking for the same page meanwhile wait for it (suspended: no worker
+ * held) and are then served it as kept, checked and audited as any kept page.
+ */
+typedef struct flight_waiter {
+    http_request *req;
+    const list_ctx *l;
+    const char *key;
+    struct flight_waiter *next;
+} flight_waiter;
+
+typedef struct flight {
+    const char *key; /* the maker's (its arena) */
+    flight_waiter *waiters;
+    struct flight *next;
+} flight;
+
+static pthread_mutex_t flights_lock = PTHREAD_MUTEX_INITIALIZER;
+static flight *flights; /* few: one per page being made */
+
+static flight *flight_find(const char *key)
+{
+    for (flight *f = flights; f; f = f->next)
+        if (strcmp(f->key, key) == 0)
+            return f;
+    return NULL;
+}
+
+/* On a worker, once the page a request waited for is made: served as kept, or made in a
+ * transaction when none was kept after all. */
+static void serve_again(http_request *req, void *arg)
+{
+    const list_ctx *l = arg;
+    if (!serve_kept(req, l))
+        app_run(req, list_tx, (void *)l, 0);
+}
+
+/* The waiter's connection is suspended: it waits for the page unless it is made already. */
+static void flight_wait(http_request *req, void *arg)
+{
+    flight_waiter *w = arg;
+    pthread_mutex_lock(&flights_lock);
+    flight *f = flight_find(w->key);
+    if (f) {
+        w->next = f->waiters;
+        f->waiters = w;
+    }
+    pthread_mutex_unlock(&flights_lock);
+    if (!f)
+        http_resume_then(req, serve_again, (void *)w->l);
+}
+
+/* A kept page out of date after all (the audit writer's check): made anew, by this request
+ * or by the one making it already. */
 static void make_anew(http_request *req, void *arg)
 {
+    list_ctx *l = arg;
     atomic_fetch_add(&cache_stale, 1);
-    app_run(req, list_tx, arg, 0);
+    app_call c = {.req = req, .who = app_who(req)};
+    flight me = {.key = c.who ? cache_key(&c, l) : NULL};
+    if (!me.key) {
+        app_run(req, list_tx, l, 0);
+        return;
+    }
+    pthread_mutex_lock(&flights_lock);
+    if (flight_find(me.key)) {
+        pthread_mutex_unlock(&flights_lock);
+        flight_waiter *w = arena_alloc(req->arena, sizeof *w);
+        *w = (flight_waiter){.req = req, .l = l, .key = me.key};
+        atomic_fetch_add(&cache_waited, 1);
+        http_defer(req, flight_wait, w);
+        return;
+    }
+    me.next = flights;
+    flights = &me;
+    pthread_mutex_unlock(&flights_lock);
+
+    atomic_fetch_add(&cache_made, 1);
+    app_run(req, list_tx, l, 0);
+
+    pthread_mutex_lock(&flights_lock);
+    for (flight **p = &flights; *p; p = &(*p)->next)
+        if (*p == &me) {
+            *p = me.next;
+            break;
+        }
+    pthread_mutex_unlock(&flights_lock);
+    for (flight_waiter *w = me.waiters, *next; w; w = next) {
+        next = w->next; /* the waiter's arena may be gone once it is resumed */
+        http_resume_then(w->req, serve_again, (void *)w->l);
+    }
 }
 
 /* With group commit: the page kept for this caller and query, checked and audited in the
@@ -574,9 +666,15 @@ void residents_cache_metrics(char *buf, size_t len)
              "samspil_caseload_cache_bytes %zu\n"
              "# HELP samspil_caseload_cache_evictions_total Pages dropped to make room.\n"
              "# TYPE samspil_caseload_cache_evictions_total counter\n"
-             "samspil_caseload_cache_evictions_total %lu\n",
+             "samspil_caseload_cache_evictions_total %lu\n"
+             "# HELP samspil_caseload_cache_remade_total Of the pages found out of date in "
+             "the audit writer's batch: made anew by the request, or waited for while another "
+             "request made the same page.\n"
+             "# TYPE samspil_caseload_cache_remade_total counter\n"
+             "samspil_caseload_cache_remade_total{by=\"request\"} %lu\n"
+             "samspil_caseload_cache_remade_total{by=\"another\"} %lu\n",
              atomic_load(&cache_hits), atomic_load(&cache_stale), atomic_load(&cache_misses),
-             st.bytes, st.evictions);
+             st.bytes, st.evictions, atomic_load(&cache_made), atomic_load(&cache_waited));
 }
 
 static db_outcome list_tx(app_call *c)

@@ -425,6 +425,98 @@ START_TEST(test_pages_read_at_once_are_each_audited_once)
 }
 END_TEST
 
+/* The value of the labelled metric line (e.g. name{by="request"}); -1 if absent. */
+static long metric_line(const char *line)
+{
+    it_response *r = it_request("GET", "/metrics", NULL, NULL, NULL);
+    IT_ASSERT_STATUS(r, 200);
+    char needle[160];
+    snprintf(needle, sizeof needle, "\n%s ", line);
+    const char *at = strstr(r->body, needle);
+    long n = at ? strtol(at + strlen(needle), NULL, 10) : -1;
+    it_response_free(r);
+    return n;
+}
+
+typedef struct herd_reader {
+    const char *token;
+    pthread_barrier_t *start;
+    it_response *res;
+} herd_reader;
+
+static void *read_at_once(void *p)
+{
+    herd_reader *h = p;
+    pthread_barrier_wait(h->start);
+    h->res = it_request("GET", PAGE, h->token, NULL, NULL);
+    return NULL;
+}
+
+/* A kept page that runs out while many read it: each reader gets the page as it is now,
+ * audited once; the page found out of date is made by one request, or by several one after
+ * the other, and the others that asked meanwhile wait for it and are served it as kept. */
+START_TEST(test_a_page_out_of_date_read_at_once_is_made_for_all)
+{
+    enum { HERD = 12 };
+    const char *env[] = {"WORKER_THREADS=16", "DB_POOL_SIZE=4", "RATE_LIMIT_PER_MINUTE=100000",
+                         NULL};
+    it_server *s = it_server_start_another(env);
+    it_use_server(s);
+    char *token = it_login("staff@engen.demo");
+    for (int round = 0; round < 3; round++) {
+        it_response_free(read_kept(token));
+        long stale = cache_count("stale");
+        long made = metric_line("samspil_caseload_cache_remade_total{by=\"request\"}");
+        long waited = metric_line("samspil_caseload_cache_remade_total{by=\"another\"}");
+        ck_assert_int_ge(made, 0);
+        ck_assert_int_eq(owner_exec("UPDATE residents SET safety_note = safety_note WHERE id = "
+                                    "(SELECT id FROM residents WHERE facility_id = '"
+                                    IT_FACILITY_ENGEN "' ORDER BY id LIMIT 1)"),
+                         1);
+        pthread_barrier_t start;
+        pthread_barrier_init(&start, NULL, HERD);
+        pthread_t t[HERD];
+        herd_reader h[HERD];
+        for (int i = 0; i < HERD; i++) {
+            h[i] = (herd_reader){.token = token, .start = &start};
+            ck_assert_int_eq(pthread_create(&t[i], NULL, read_at_once, &h[i]), 0);
+        }
+        for (int i = 0; i < HERD; i++)
+            pthread_join(t[i], NULL);
+        pthread_barrier_destroy(&start);
+
+        it_response *now = read_page(token); /* the page as it is now, kept */
+        char *want = rows_of(now);
+        ck_assert_ptr_nonnull(want);
+        for (int i = 0; i < HERD; i++) {
+            IT_ASSERT_STATUS(h[i].res, 200);
+            ck_assert_str_eq(h[i].res->body, now->body);
+            char *rid = it_header(h[i].res, "X-Request-Id");
+            char *rows = rows_of_request(rid);
+            ck_assert_msg(rows && strcmp(rows, want) == 0, "reader %d audited as %s", i,
+                          rows ? rows : "(nothing)");
+            free(rows);
+            free(rid);
+            it_response_free(h[i].res);
+        }
+        /* every reader that found it out of date made it or waited for it */
+        long stale_now = cache_count("stale") - stale;
+        long made_now =
+            metric_line("samspil_caseload_cache_remade_total{by=\"request\"}") - made;
+        long waited_now =
+            metric_line("samspil_caseload_cache_remade_total{by=\"another\"}") - waited;
+        ck_assert_int_ge(stale_now, 1);
+        ck_assert_int_ge(made_now, 1);
+        ck_assert_int_eq(made_now + waited_now, stale_now);
+        free(want);
+        it_response_free(now);
+    }
+    free(token);
+    it_use_server(NULL);
+    ck_assert_int_eq(it_server_stop_another(s), 0);
+}
+END_TEST
+
 /* A kept page is checked with its reader's session: once the account is deactivated its
  * token gets 401 and no page, and no audit row names a resident for that request. */
 START_TEST(test_kept_page_refused_once_the_session_ended)
@@ -607,6 +699,7 @@ int main(void)
     tcase_add_test(tc, test_kept_page_writes_the_rows_the_page_writes);
     tcase_add_test(tc, test_pages_read_at_once_are_each_audited_once);
     tcase_add_test(tc, test_kept_page_refused_once_the_session_ended);
+    tcase_add_test(tc, test_a_page_out_of_date_read_at_once_is_made_for_all);
     tcase_add_test(tc, test_group_commit_writes_only_for_valid_identities);
     suite_add_tcase(s, tc);
     return it_run_suite(s);
