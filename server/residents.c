@@ -379,6 +379,8 @@ typedef struct list_ctx {
     const char *after_name, *after_id;
     const char *intensity, *contact_person_id, *clinician_id, *status;
     int limit;
+    /* a kept page found out of date: the version and time it was made at (else NULL) */
+    const char *kept_version, *kept_until;
 } list_ctx;
 
 /*
@@ -468,15 +470,16 @@ static db_outcome cache_serve(app_call *c, const char *key, bool *served)
 }
 
 static db_outcome list_tx(app_call *c);
-static bool serve_kept(http_request *req, const list_ctx *l);
+static bool serve_kept(http_request *req, const list_ctx *l, bool make);
 
 /*
- * Pages being made anew after the audit writer found them out of date. When a page runs out
- * (a change in the caseload, or its minute), every request that reads it at that moment
- * learns so in the same batch; were each to make it, they would all run the caseload
- * statement at once and wait for each other on the database. So one request per page makes
- * it, and the others asking for the same page meanwhile wait for it (suspended: no worker
- * held) and are then served it as kept, checked and audited as any kept page.
+ * Pages being made, with group commit: none kept, or the audit writer found the kept one out
+ * of date. When a page runs out (a change in the caseload, or its minute), every request that
+ * reads it at that moment learns so in the same batch, and after a server starts all its
+ * readers find none; were each to make it, they would all run the caseload statement at
+ * once and wait for each other on the database. So one request per page makes it, and the
+ * others asking for the same page meanwhile wait for it (suspended: no worker held) and are
+ * then served it as kept, checked and audited as any kept page.
  */
 typedef struct flight_waiter {
     http_request *req;
@@ -503,11 +506,12 @@ static flight *flight_find(const char *key)
 }
 
 /* On a worker, once the page a request waited for is made: served as kept, or made in a
- * transaction when none was kept after all. */
+ * transaction of its own when none was kept after all (an empty page is not kept: its
+ * readers should not make it one after the other). */
 static void serve_again(http_request *req, void *arg)
 {
     const list_ctx *l = arg;
-    if (!serve_kept(req, l))
+    if (!serve_kept(req, l, false))
         app_run(req, list_tx, (void *)l, 0);
 }
 
@@ -526,12 +530,30 @@ static void flight_wait(http_request *req, void *arg)
         http_resume_then(req, serve_again, (void *)w->l);
 }
 
-/* A kept page out of date after all (the audit writer's check): made anew, by this request
- * or by the one making it already. */
-static void make_anew(http_request *req, void *arg)
+/* Whether a page other than the one l found out of date (or none) is kept under key now:
+ * made by another request since. */
+static bool kept_since(const char *key, const list_ctx *l)
 {
-    list_ctx *l = arg;
-    atomic_fetch_add(&cache_stale, 1);
+    size_t len = 0;
+    char *blob = pagecache_get(app.caseload_cache, key, &len);
+    if (!blob)
+        return false;
+    bool other = true;
+    if (l->kept_version) {
+        size_t nv = strlen(l->kept_version), nu = strlen(l->kept_until);
+        other = !(len > nv + nu + 2 && memcmp(blob, l->kept_version, nv) == 0 &&
+                  blob[nv] == '\n' && memcmp(blob + nv + 1, l->kept_until, nu) == 0 &&
+                  blob[nv + 1 + nu] == '\n');
+    }
+    free(blob);
+    return other;
+}
+
+/* The page l of req made, by this request or by the one making it already; served as kept
+ * when another request made it since this one found it out of date or none. l lives in the
+ * request's arena. */
+static void make_page(http_request *req, list_ctx *l)
+{
     app_call c = {.req = req, .who = app_who(req)};
     flight me = {.key = c.who ? cache_key(&c, l) : NULL};
     if (!me.key) {
@@ -539,6 +561,13 @@ static void make_anew(http_request *req, void *arg)
         return;
     }
     pthread_mutex_lock(&flights_lock);
+    /* a maker keeps its page before it ends its flight, under this lock */
+    if (!flight_find(me.key) && kept_since(me.key, l)) {
+        pthread_mutex_unlock(&flights_lock);
+        atomic_fetch_add(&cache_waited, 1);
+        serve_again(req, l);
+        return;
+    }
     if (flight_find(me.key)) {
         pthread_mutex_unlock(&flights_lock);
         flight_waiter *w = arena_alloc(req->arena, sizeof *w);
@@ -567,10 +596,19 @@ static void make_anew(http_request *req, void *arg)
     }
 }
 
+/* A kept page out of date after all (the audit writer's check): made anew. */
+static void make_anew(http_request *req, void *arg)
+{
+    atomic_fetch_add(&cache_stale, 1);
+    make_page(req, arg);
+}
+
 /* With group commit: the page kept for this caller and query, checked and audited in the
  * writer's batch, no transaction of the request's own (app_serve_kept). true when req is
- * answered so; false to make the page in a transaction (none kept, or group commit off). */
-static bool serve_kept(http_request *req, const list_ctx *l)
+ * answered so, or, with make, the page is made (none was kept: make_page); false to make the
+ * page in a transaction (group commit or the cache off, an anonymous call, none kept and not
+ * make, a kept page that was not one). */
+static bool serve_kept(http_request *req, const list_ctx *l, bool make)
 {
     app_call c = {.req = req, .who = app_who(req)};
     if (!app.caseload_cache || !c.who || !app_audit_grouped())
@@ -580,7 +618,13 @@ static bool serve_kept(http_request *req, const list_ctx *l)
     char *blob = pagecache_get(app.caseload_cache, key, &len);
     if (!blob) {
         atomic_fetch_add(&cache_misses, 1);
-        return false;
+        if (!make)
+            return false;
+        list_ctx *mine = arena_alloc(req->arena, sizeof *mine);
+        *mine = *l;
+        mine->kept_version = mine->kept_until = NULL;
+        make_page(req, mine);
+        return true;
     }
     const char *f[CACHE_FIELDS];
     if (!blob_fields(blob, len, f, &body)) { /* not written by cache_keep: drop it */
@@ -588,10 +632,12 @@ static bool serve_kept(http_request *req, const list_ctx *l)
         pagecache_remove(app.caseload_cache, key);
         return false;
     }
-    list_ctx *again = arena_alloc(req->arena, sizeof *again);
-    *again = *l;
     arena *a = req->arena;
-    app_kept k = {.version = arena_strdup(a, f[0]), .valid_until = arena_strdup(a, f[1]),
+    list_ctx *again = arena_alloc(a, sizeof *again);
+    *again = *l;
+    again->kept_version = arena_strdup(a, f[0]);
+    again->kept_until = arena_strdup(a, f[1]);
+    app_kept k = {.version = again->kept_version, .valid_until = again->kept_until,
                   .action = "search", .resource_type = "resident",
                   .ids = arena_strdup(a, f[2]), .teams = arena_strdup(a, f[3]),
                   .facilities = arena_strdup(a, f[4]), .body = blob,
@@ -667,12 +713,12 @@ void residents_cache_metrics(char *buf, size_t len)
              "# HELP samspil_caseload_cache_evictions_total Pages dropped to make room.\n"
              "# TYPE samspil_caseload_cache_evictions_total counter\n"
              "samspil_caseload_cache_evictions_total %lu\n"
-             "# HELP samspil_caseload_cache_remade_total Of the pages found out of date in "
-             "the audit writer's batch: made anew by the request, or waited for while another "
-             "request made the same page.\n"
-             "# TYPE samspil_caseload_cache_remade_total counter\n"
-             "samspil_caseload_cache_remade_total{by=\"request\"} %lu\n"
-             "samspil_caseload_cache_remade_total{by=\"another\"} %lu\n",
+             "# HELP samspil_caseload_cache_made_total Pages none was kept of or found out of "
+             "date in the audit writer's batch: made by the request, or by another request "
+             "(waited for, or made since).\n"
+             "# TYPE samspil_caseload_cache_made_total counter\n"
+             "samspil_caseload_cache_made_total{by=\"request\"} %lu\n"
+             "samspil_caseload_cache_made_total{by=\"another\"} %lu\n",
              atomic_load(&cache_hits), atomic_load(&cache_stale), atomic_load(&cache_misses),
              st.bytes, st.evictions, atomic_load(&cache_made), atomic_load(&cache_waited));
 }
@@ -723,7 +769,7 @@ void residents_list(http_request *req)
         !query_uuid(req, "contact_person_id", &l.contact_person_id) ||
         !query_uuid(req, "clinician_id", &l.clinician_id))
         return;
-    if (!serve_kept(req, &l))
+    if (!serve_kept(req, &l, true))
         app_run(req, list_tx, &l, 0);
 }
 
