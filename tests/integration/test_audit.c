@@ -890,6 +890,95 @@ START_TEST(test_rows_cannot_be_removed)
 }
 END_TEST
 
+/* The trail reaches back through the years (audit_trail() walks it in windows of time,
+ * newest first, 0081): rows days, months and years old come in order, once each, page by
+ * page, and a period keeps only its own. */
+START_TEST(test_trail_reaches_back_through_the_years)
+{
+    char *staff = it_login("staff@engen.demo");
+    char *resident = it_new_resident(staff, "Arvid ", "1960-03-04");
+    char *tag = it_unique("years");
+    static const char *const ages[] = {"2 days", "40 days", "200 days", "3 years", "9 years"};
+    enum { AGES = sizeof ages / sizeof *ages };
+    PGconn *db = it_db_owner();
+    for (int i = 0; i < AGES; i++) {
+        char rid[96];
+        snprintf(rid, sizeof rid, "%s-%d", tag, i);
+        const char *p[] = {resident, rid, ages[i]};
+        PGresult *res = PQexecParams(
+            db,
+            "INSERT INTO audit_log (at, user_id, user_role, org_id, action, resource_type, "
+            "  resource_id, resident_id, team_id, facility_id, purpose, outcome, request_id) "
+            "VALUES (now() - $3::interval, '" IT_USER_CLINICIAN_SLAGELSE "', 'region_clinician', '"
+            IT_TEAM_SLAGELSE "', 'read', 'resident', $1::text, $1::uuid, '" IT_TEAM_SLAGELSE "', '"
+            IT_FACILITY_ENGEN "', 'weekly visit', 'allowed', $2)",
+            3, NULL, p, NULL, NULL, 0);
+        ck_assert_msg(PQresultStatus(res) == PGRES_COMMAND_OK, "%s", PQerrorMessage(db));
+        PQclear(res);
+    }
+    PQfinish(db);
+
+    char *t = it_login("manager@slagelse.demo");
+    /* page by page, two at a time: each old row once, newest first */
+    int seen[AGES] = {0}, order = 0;
+    char path[1024];
+    snprintf(path, sizeof path, "/api/audit?resident_id=%s&limit=2", resident);
+    for (int page = 0; page < 50; page++) {
+        it_response *r = it_request("GET", path, t, NULL, NULL);
+        IT_ASSERT_STATUS(r, 200);
+        size_t i;
+        json_t *it;
+        json_array_foreach(json_object_get(r->json, "items"), i, it) {
+            const char *rid = json_string_value(json_object_get(it, "request_id"));
+            for (int k = 0; rid && k < AGES; k++) {
+                char want[96];
+                snprintf(want, sizeof want, "%s-%d", tag, k);
+                if (strcmp(rid, want) != 0)
+                    continue;
+                ck_assert_msg(seen[k] == 0, "the row %s years back came twice", ages[k]);
+                ck_assert_msg(k == order, "the row %s back came out of order", ages[k]);
+                seen[k] = 1;
+                order++;
+            }
+        }
+        const char *next = it_json_str(r, "next");
+        if (!next) {
+            it_response_free(r);
+            break;
+        }
+        snprintf(path, sizeof path, "/api/audit?resident_id=%s&limit=2&cursor=%s", resident,
+                 next);
+        it_response_free(r);
+    }
+    ck_assert_int_eq(order, AGES);
+
+    /* a period of the last year: the three rows within it */
+    char from[16];
+    PGconn *db2 = it_db_owner();
+    char *d = it_db_value(db2, "SELECT to_char(current_date - 365, 'YYYY-MM-DD')");
+    PQfinish(db2);
+    snprintf(from, sizeof from, "%s", d);
+    free(d);
+    snprintf(path, sizeof path, "/api/audit?resident_id=%s&limit=200&from=%s", resident, from);
+    it_response *r = it_request("GET", path, t, NULL, NULL);
+    IT_ASSERT_STATUS(r, 200);
+    int within = 0;
+    size_t i;
+    json_t *it;
+    json_array_foreach(json_object_get(r->json, "items"), i, it) {
+        const char *rid = json_string_value(json_object_get(it, "request_id"));
+        if (rid && strncmp(rid, tag, strlen(tag)) == 0)
+            within++;
+    }
+    ck_assert_int_eq(within, 3);
+    it_response_free(r);
+    free(t);
+    free(tag);
+    free(resident);
+    free(staff);
+}
+END_TEST
+
 int main(void)
 {
     it_server_start(NULL);
@@ -909,6 +998,7 @@ int main(void)
     tcase_add_test(tc, test_rows_cannot_be_removed);
     tcase_add_test(tc, test_list_over_two_facilities_is_one_row_seen_per_facility);
     tcase_add_test(tc, test_repeated_list_reads_are_each_on_the_trail);
+    tcase_add_test(tc, test_trail_reaches_back_through_the_years);
     suite_add_tcase(s, tc);
     return it_run_suite(s);
 }
