@@ -517,6 +517,56 @@ START_TEST(test_a_page_out_of_date_read_at_once_is_made_for_all)
 }
 END_TEST
 
+/* Without group commit (AUDIT_BATCH_MAX=0) a kept page is checked and audited in the
+ * request's own transaction: the same page, the same rows, refreshed by a change, refused
+ * once the session ended. */
+START_TEST(test_kept_page_without_group_commit)
+{
+    const char *env[] = {"AUDIT_BATCH_MAX=0", NULL};
+    it_server *s = it_server_start_another(env);
+    it_use_server(s);
+    ck_assert_int_eq(metric("samspil_audit_batches_total"), -1); /* no writer */
+    char *staff = it_login("staff@engen.demo");
+    it_response *made = read_page(staff);
+    it_response *kept = read_kept(staff);
+    char *want = rows_of(made), *got = rows_of(kept);
+    ck_assert_ptr_nonnull(want);
+    ck_assert_msg(got && strcmp(got, want) == 0, "kept page audited as\n%s\nnot\n%s",
+                  got ? got : "(nothing)", want);
+    free(want);
+    free(got);
+    change_refreshes(staff, "UPDATE residents SET safety_note = safety_note WHERE id = "
+                            "(SELECT id FROM residents WHERE facility_id = '" IT_FACILITY_ENGEN
+                            "' ORDER BY id LIMIT 1)");
+
+    char *admin = it_login("admin@samspil.demo");
+    char *email = NULL;
+    char *id = it_create_user(admin, "facility_staff", IT_FACILITY_ENGEN, "kept-password-2",
+                              &email);
+    char *token = it_login_as(email, "kept-password-2");
+    ck_assert_ptr_nonnull(token);
+    it_response_free(read_kept(token));
+    char path[128];
+    snprintf(path, sizeof path, "/api/users/%s", id);
+    it_response *r = it_request("PATCH", path, admin, "{\"active\":false}", NULL);
+    IT_ASSERT_STATUS(r, 200);
+    it_response_free(r);
+    r = it_request("GET", PAGE, token, NULL, NULL);
+    IT_ASSERT_PROBLEM(r, 401, NULL);
+    it_response_free(r);
+
+    free(token);
+    free(email);
+    free(id);
+    free(admin);
+    it_response_free(made);
+    it_response_free(kept);
+    free(staff);
+    it_use_server(NULL);
+    ck_assert_int_eq(it_server_stop_another(s), 0);
+}
+END_TEST
+
 /* A kept page is checked with its reader's session: once the account is deactivated its
  * token gets 401 and no page, and no audit row names a resident for that request. */
 START_TEST(test_kept_page_refused_once_the_session_ended)
@@ -699,6 +749,7 @@ int main(void)
     tcase_add_test(tc, test_kept_page_writes_the_rows_the_page_writes);
     tcase_add_test(tc, test_pages_read_at_once_are_each_audited_once);
     tcase_add_test(tc, test_kept_page_refused_once_the_session_ended);
+    tcase_add_test(tc, test_kept_page_without_group_commit);
     tcase_add_test(tc, test_a_page_out_of_date_read_at_once_is_made_for_all);
     tcase_add_test(tc, test_group_commit_writes_only_for_valid_identities);
     suite_add_tcase(s, tc);
