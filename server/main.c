@@ -252,7 +252,11 @@ static int cmd_serve(bool migrate_first)
         .connection_timeout_s = 30,
         .connection_limit = 1000,
         .per_ip_connection_limit = 200,
-        .connection_memory_limit = 64 * 1024,
+        /* libmicrohttpd's own per-connection pool (heads are checked, at most 8 KiB, before
+         * it sees them; bodies go to the request's buffer): it zeroes the whole pool for
+         * every request of a kept connection, 6.5 % of the server's CPU at 64 KiB
+         * (docs/BENCHMARKS.md, seventh pass) */
+        .connection_memory_limit = 32 * 1024,
         .max_body_bytes = cfg->max_body_bytes,
         .head_timeout_s = cfg->header_timeout_s,
         .keep_alive = cfg->keep_alive,
