@@ -183,10 +183,13 @@ typedef struct app_kept {
     const char *version, *valid_until; /* what CASELOAD_CURRENT checks ($1, $2) */
     const char *action, *resource_type; /* of its audit rows */
     /* its residents with their teams and facilities: aligned uuid[] literals as PostgreSQL
-     * writes them (borrowed until app_serve_kept returns) */
+     * writes them (borrowed until app_serve_kept returns; they may lie in body before
+     * body_at) */
     const char *ids, *teams, *facilities;
-    char *body; /* the reply (malloc'd, taken when app_serve_kept returns true) */
-    size_t body_len;
+    /* the reply is body_len bytes at body + body_at, NUL after; body is malloc'd and taken
+     * (the reply moved to its start) when app_serve_kept returns true */
+    char *body;
+    size_t body_at, body_len;
     /* called on a worker as a handler is when the page was no longer current: makes it anew
      * (the rows were not written) */
     void (*stale)(http_request *req, void *arg);

@@ -481,6 +481,7 @@ bool app_serve_kept(app_call *c, const app_kept *k)
     *copy = *k;
     copy->body = NULL;
     s->kept = copy;
+    memmove(k->body, k->body + k->body_at, k->body_len + 1); /* the literals are read now */
     http_reply_owned(c->req, 200, "application/json; charset=utf-8", k->body, k->body_len);
     http_defer(c->req, shown_start, s);
     return true;

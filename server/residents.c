@@ -561,14 +561,15 @@ static void make_page(http_request *req, list_ctx *l)
         return;
     }
     pthread_mutex_lock(&flights_lock);
+    flight *other = flight_find(me.key);
     /* a maker keeps its page before it ends its flight, under this lock */
-    if (!flight_find(me.key) && kept_since(me.key, l)) {
+    if (!other && kept_since(me.key, l)) {
         pthread_mutex_unlock(&flights_lock);
         atomic_fetch_add(&cache_waited, 1);
         serve_again(req, l);
         return;
     }
-    if (flight_find(me.key)) {
+    if (other) {
         pthread_mutex_unlock(&flights_lock);
         flight_waiter *w = arena_alloc(req->arena, sizeof *w);
         *w = (flight_waiter){.req = req, .l = l, .key = me.key};
@@ -638,12 +639,10 @@ static bool serve_kept(http_request *req, const list_ctx *l, bool make)
     again->kept_version = arena_strdup(a, f[0]);
     again->kept_until = arena_strdup(a, f[1]);
     app_kept k = {.version = again->kept_version, .valid_until = again->kept_until,
-                  .action = "search", .resource_type = "resident",
-                  .ids = arena_strdup(a, f[2]), .teams = arena_strdup(a, f[3]),
-                  .facilities = arena_strdup(a, f[4]), .body = blob,
+                  .action = "search", .resource_type = "resident", .ids = f[2],
+                  .teams = f[3], .facilities = f[4], .body = blob, .body_at = body,
                   .body_len = len - body, .stale = make_anew, .arg = again,
                   .served = &cache_hits};
-    memmove(blob, blob + body, len - body + 1);
     if (app_serve_kept(&c, &k))
         return true;
     free(blob);

@@ -517,6 +517,27 @@ START_TEST(test_a_page_out_of_date_read_at_once_is_made_for_all)
 }
 END_TEST
 
+/* A token of a new account (role of org) whose page was kept, then the account
+ * deactivated by the admin: its session is no longer valid. */
+static char *token_after_deactivation(const char *role, const char *org)
+{
+    char *admin = it_login("admin@samspil.demo");
+    char *email = NULL;
+    char *id = it_create_user(admin, role, org, "kept-password-1", &email);
+    char *token = it_login_as(email, "kept-password-1");
+    ck_assert_ptr_nonnull(token);
+    it_response_free(read_kept(token));
+    char path[128];
+    snprintf(path, sizeof path, "/api/users/%s", id);
+    it_response *r = it_request("PATCH", path, admin, "{\"active\":false}", NULL);
+    IT_ASSERT_STATUS(r, 200);
+    it_response_free(r);
+    free(email);
+    free(id);
+    free(admin);
+    return token;
+}
+
 /* Without group commit (AUDIT_BATCH_MAX=0) a kept page is checked and audited in the
  * request's own transaction: the same page, the same rows, refreshed by a change, refused
  * once the session ended. */
@@ -539,26 +560,12 @@ START_TEST(test_kept_page_without_group_commit)
                             "(SELECT id FROM residents WHERE facility_id = '" IT_FACILITY_ENGEN
                             "' ORDER BY id LIMIT 1)");
 
-    char *admin = it_login("admin@samspil.demo");
-    char *email = NULL;
-    char *id = it_create_user(admin, "facility_staff", IT_FACILITY_ENGEN, "kept-password-2",
-                              &email);
-    char *token = it_login_as(email, "kept-password-2");
-    ck_assert_ptr_nonnull(token);
-    it_response_free(read_kept(token));
-    char path[128];
-    snprintf(path, sizeof path, "/api/users/%s", id);
-    it_response *r = it_request("PATCH", path, admin, "{\"active\":false}", NULL);
-    IT_ASSERT_STATUS(r, 200);
-    it_response_free(r);
-    r = it_request("GET", PAGE, token, NULL, NULL);
+    char *token = token_after_deactivation("facility_staff", IT_FACILITY_ENGEN);
+    it_response *r = it_request("GET", PAGE, token, NULL, NULL);
     IT_ASSERT_PROBLEM(r, 401, NULL);
     it_response_free(r);
 
     free(token);
-    free(email);
-    free(id);
-    free(admin);
     it_response_free(made);
     it_response_free(kept);
     free(staff);
@@ -571,21 +578,9 @@ END_TEST
  * token gets 401 and no page, and no audit row names a resident for that request. */
 START_TEST(test_kept_page_refused_once_the_session_ended)
 {
-    char *admin = it_login("admin@samspil.demo");
-    char *email = NULL;
-    char *id = it_create_user(admin, "region_clinician", IT_TEAM_SLAGELSE, "kept-password-1",
-                              &email);
-    char *token = it_login_as(email, "kept-password-1");
-    ck_assert_ptr_nonnull(token);
-    it_response_free(read_kept(token));
-
-    char path[128];
-    snprintf(path, sizeof path, "/api/users/%s", id);
-    it_response *r = it_request("PATCH", path, admin, "{\"active\":false}", NULL);
-    IT_ASSERT_STATUS(r, 200);
-    it_response_free(r);
+    char *token = token_after_deactivation("region_clinician", IT_TEAM_SLAGELSE);
     long hits = cache_count("hit");
-    r = it_request("GET", PAGE, token, NULL, NULL);
+    it_response *r = it_request("GET", PAGE, token, NULL, NULL);
     IT_ASSERT_PROBLEM(r, 401, NULL);
     ck_assert_ptr_null(strstr(r->body, "\"items\""));
     ck_assert_int_eq(cache_count("hit"), hits);
@@ -597,9 +592,6 @@ START_TEST(test_kept_page_refused_once_the_session_ended)
     free(rid);
     it_response_free(r);
     free(token);
-    free(email);
-    free(id);
-    free(admin);
 }
 END_TEST
 
